@@ -1,0 +1,34 @@
+"""The mestring questionnaire (T1–T4) as data, with validation and scoring.
+
+Standard library only, and nothing else of ours: the web app, the scheduler
+and the analyses all build on this package.
+"""
+
+from .describe import describe
+from .loading import (
+    CURRENT_VERSION,
+    DefinitionError,
+    UnknownInstrumentVersion,
+    available_versions,
+    instrument_from_dict,
+    load_instrument,
+)
+from .model import DEFAULT_LANGUAGE, LANGUAGES, WAVES, Condition, Instrument, Item, Option, Section, localize
+from .scoring import (
+    RtwExpectation,
+    WaveScores,
+    coping_beliefs_score,
+    rtw_expectation,
+    score_wave,
+    work_capacity_band,
+)
+from .validation import CleanAnswer, ItemError, ValidationResult, validate_answers
+
+__all__ = [
+    "CURRENT_VERSION", "DEFAULT_LANGUAGE", "LANGUAGES", "WAVES",
+    "load_instrument", "available_versions", "instrument_from_dict", "UnknownInstrumentVersion", "DefinitionError",
+    "Instrument", "Section", "Item", "Option", "Condition", "localize",
+    "validate_answers", "ValidationResult", "CleanAnswer", "ItemError",
+    "score_wave", "WaveScores", "work_capacity_band", "coping_beliefs_score", "rtw_expectation", "RtwExpectation",
+    "describe",
+]  # fmt: skip

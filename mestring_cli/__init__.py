@@ -1,0 +1,1 @@
+"""The ``mestring`` command line: the composition root (see ``main.py``)."""

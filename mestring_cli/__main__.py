@@ -1,0 +1,5 @@
+import sys
+
+from mestring_cli.main import main
+
+sys.exit(main())

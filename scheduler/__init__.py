@@ -1,0 +1,1 @@
+"""The dispatcher: APScheduler 3.x wakes it; it finds what is due in the database and sends it."""

@@ -1,0 +1,1 @@
+"""Database: Piccolo tables, the engine built from settings, and the migrations."""

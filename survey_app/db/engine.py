@@ -1,0 +1,83 @@
+"""The database engine: built from settings, activated explicitly, one writer at a time on SQLite.
+
+Piccolo finds an engine through each table's ``_meta.db`` and, for migrations, through the
+``PICCOLO_CONF`` module. :func:`activate` sets both from one engine object, so that the
+composition root (CLI, app factory, test fixture) decides which database is used.
+"""
+
+from __future__ import annotations
+
+import os
+
+from piccolo.apps.migrations.tables import Migration
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+from survey_app.db.tables import ALL_TABLES
+from survey_app.settings import Settings, get_settings
+
+PICCOLO_CONF_MODULE = "survey_app.db.piccolo_conf"
+
+# Seconds a SQLite connection waits for the write lock before "database is locked".
+SQLITE_BUSY_TIMEOUT = 30.0
+
+_active: Engine | None = None
+
+
+def build_engine(settings: Settings) -> Engine:
+    """An engine for ``settings.database_url`` (not yet activated, no pool started)."""
+    if settings.database_kind == "sqlite":
+        path = settings.sqlite_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return SQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT)
+    # extensions=(): Piccolo would otherwise try CREATE EXTENSION, which needs a superuser.
+    return PostgresEngine(config={"dsn": settings.database_url}, extensions=())
+
+
+def activate(engine: Engine) -> None:
+    """Make ``engine`` the one every table and the migration machinery use."""
+    global _active
+    _active = engine
+    os.environ["PICCOLO_CONF"] = PICCOLO_CONF_MODULE
+    for table in (*ALL_TABLES, Migration):
+        table._meta.db = engine
+
+
+def active_engine() -> Engine:
+    """The activated engine; on first use, one built from the process's settings."""
+    if _active is None:
+        activate(build_engine(get_settings()))
+    assert _active is not None
+    return _active
+
+
+def is_sqlite(engine: Engine | None = None) -> bool:
+    return isinstance(engine or active_engine(), SQLiteEngine)
+
+
+def write_transaction():
+    """A transaction for work that writes.
+
+    SQLite: ``BEGIN IMMEDIATE`` takes the write lock up front, so two writers queue on the
+    busy timeout instead of failing with "database is locked" when a read lock is upgraded.
+    Nested use joins the outer transaction.
+    """
+    engine = active_engine()
+    if isinstance(engine, SQLiteEngine):
+        return engine.transaction(transaction_type=TransactionType.immediate)
+    return engine.transaction()
+
+
+async def open_pool(engine: Engine, max_size: int = 10) -> bool:
+    """Start PostgreSQL's connection pool unless one runs (SQLite has none: each query opens
+    the file). Returns whether a pool was started."""
+    if isinstance(engine, PostgresEngine) and engine.pool is None:
+        await engine.start_connection_pool(min_size=1, max_size=max_size)
+        return True
+    return False
+
+
+async def close_pool(engine: Engine) -> None:
+    if isinstance(engine, PostgresEngine) and engine.pool is not None:
+        await engine.close_connection_pool()

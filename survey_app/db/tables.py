@@ -1,0 +1,209 @@
+"""Every Piccolo table of mestring, in one place.
+
+Research data are keyed by the random ``Participant.study_id``; the identifying data (name,
+e-mail, phone) live only in ``ParticipantIdentity`` so that exports and the researcher role
+never need to touch that table. All times are stored in UTC (``Timestamptz``); the study's time
+zone decides how calendars are planned and shown.
+
+Uniqueness over several columns (one wave per label, one answer per item, one message per
+kind and sequence) is made by unique indexes in a hand-written migration,
+``survey_app_2026_11_22t22_10_00_unique_indexes.py``: Piccolo's ``Unique`` constraint is added
+with ``ALTER TABLE ... ADD CONSTRAINT``, which SQLite does not have.
+"""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    Array,
+    Boolean,
+    Date,
+    DoublePrecision,
+    ForeignKey,
+    Integer,
+    SmallInt,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.base import OnDelete
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class Staff(Table, tablename="staff"):
+    """A staff account: job specialist, researcher or administrator."""
+
+    email = Varchar(length=254, unique=True)
+    display_name = Varchar(length=200)
+    password_hash = Varchar(length=255)
+    role = Varchar(length=20, index=True)
+    office = Varchar(length=200, null=True, default=None)
+    active = Boolean(default=True)
+    failed_logins = SmallInt(default=0)
+    locked_until = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_login_at = Timestamptz(null=True, default=None)
+
+
+class StaffSession(Table, tablename="staff_session"):
+    """A logged-in browser. Only the SHA-256 of the cookie's random token is kept."""
+
+    staff = ForeignKey(references=Staff, on_delete=OnDelete.cascade)
+    token_hash = Varchar(length=64, unique=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz(index=True)
+    last_seen_at = Timestamptz(default=TimestamptzNow())
+
+
+class Study(Table, tablename="study"):
+    """A study's settings: calendar, answer window, reminder policy, languages, instrument."""
+
+    code = Varchar(length=40, unique=True)
+    name = Varchar(length=200)
+    timezone = Varchar(length=64, default="Europe/Oslo")
+    wave_labels = Array(base_column=Varchar(length=4), default=["T1", "T2", "T3", "T4"])
+    wave_offsets_months = Array(base_column=Integer(), default=[0, 3, 12, 18])
+    window_days = Integer(default=30)
+    reminder_days = Array(base_column=Integer(), default=[7, 14])
+    quiet_hours_start = SmallInt(default=21)
+    quiet_hours_end = SmallInt(default=8)
+    languages = Array(base_column=Varchar(length=5), default=["nb", "en", "nn"])
+    instrument_version = Varchar(length=40)
+    contact_name = Varchar(length=200, default="")
+    contact_email = Varchar(length=254, default="")
+    contact_phone = Varchar(length=40, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Participant(Table, tablename="participant"):
+    """A job seeker in a study, known to research only by ``study_id``."""
+
+    study = ForeignKey(references=Study, on_delete=OnDelete.restrict)
+    study_id = Varchar(length=16, unique=True)
+    programme = Varchar(length=40, index=True)
+    specialist = ForeignKey(references=Staff, on_delete=OnDelete.restrict, index=True)
+    contact_mode = Varchar(length=10)
+    language = Varchar(length=5)
+    consent_date = Date()
+    consent_version = Varchar(length=40)
+    enrolled_on = Date()
+    status = Varchar(length=12, default="active", index=True)
+    withdrawn_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ParticipantIdentity(Table, tablename="participant_identity"):
+    """Identifying data, kept apart from research data and erased on request."""
+
+    participant = ForeignKey(references=Participant, on_delete=OnDelete.cascade, unique=True)
+    name = Varchar(length=200)
+    email = Varchar(length=254, null=True, default=None)
+    # Lower-cased copy so that duplicate enrolments are found however the address was typed.
+    email_normalised = Varchar(length=254, null=True, default=None, index=True)
+    phone = Varchar(length=40, null=True, default=None)
+
+
+class Wave(Table, tablename="wave"):
+    """One measurement occasion (T1..T4) of one participant, with its response and scores.
+
+    ``status`` is what happened (pending, in_progress, answered, withdrawn); whether a pending
+    wave is not yet open, open or missed follows from ``opens_at``/``closes_at`` and the clock.
+    """
+
+    participant = ForeignKey(references=Participant, on_delete=OnDelete.cascade, index=True)
+    label = Varchar(length=4)
+    months = SmallInt()
+    opens_at = Timestamptz(index=True)
+    closes_at = Timestamptz(index=True)
+    status = Varchar(length=12, default="pending", index=True)
+    started_at = Timestamptz(null=True, default=None)
+    submitted_at = Timestamptz(null=True, default=None)
+    mode = Varchar(length=6, null=True, default=None)
+    language = Varchar(length=5, null=True, default=None)
+    instrument_version = Varchar(length=40, null=True, default=None)
+    work_capacity = SmallInt(null=True, default=None)
+    work_capacity_band = Varchar(length=12, null=True, default=None)
+    coping_beliefs = DoublePrecision(null=True, default=None)
+    coping_beliefs_items = SmallInt(null=True, default=None)
+    rtw_expectation = SmallInt(null=True, default=None)
+    rtw_expectation_dont_know = Boolean(null=True, default=None)
+
+
+class Answer(Table, tablename="answer"):
+    """One item's answer in one wave: a JSON value, or skipped (never stored as 0)."""
+
+    wave = ForeignKey(references=Wave, on_delete=OnDelete.cascade, index=True)
+    item_id = Varchar(length=40)
+    status = Varchar(length=10)
+    value_json = Text(null=True, default=None)
+    instrument_version = Varchar(length=40)
+    mode = Varchar(length=6)
+    answered_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class LinkToken(Table, tablename="link_token"):
+    """A personal link to one wave's form. Only the SHA-256 of the 256-bit token is kept."""
+
+    wave = ForeignKey(references=Wave, on_delete=OnDelete.cascade, index=True)
+    token_hash = Varchar(length=64, unique=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_used_at = Timestamptz(null=True, default=None)
+
+
+class OutgoingMessage(Table, tablename="outgoing_message"):
+    """An invitation or reminder: written here first, then claimed and sent by a dispatcher.
+
+    The text is rendered at sending time (the link token cannot be stored), so a row holds
+    only what to send and what became of it.
+    """
+
+    participant = ForeignKey(references=Participant, on_delete=OnDelete.cascade, index=True)
+    wave = ForeignKey(references=Wave, on_delete=OnDelete.cascade, index=True)
+    kind = Varchar(length=12)
+    sequence = SmallInt(default=0)
+    status = Varchar(length=14, default="queued", index=True)
+    due_at = Timestamptz(index=True)
+    claim_token = Varchar(length=32, null=True, default=None)
+    claimed_at = Timestamptz(null=True, default=None)
+    sent_at = Timestamptz(null=True, default=None)
+    attempts = SmallInt(default=0)
+    last_error = Text(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class RegisterOutcome(Table, tablename="register_outcome"):
+    """Register data (mean hours worked per week), kept apart from answers."""
+
+    participant = ForeignKey(references=Participant, on_delete=OnDelete.cascade, unique=True)
+    hours_before = DoublePrecision(null=True, default=None)
+    hours_after = DoublePrecision(null=True, default=None)
+    source = Varchar(length=200, default="")
+    imported_at = Timestamptz(default=TimestamptzNow())
+
+
+class AuditEvent(Table, tablename="audit_event"):
+    """Who did what to which record. ``details`` never holds identifying data."""
+
+    at = Timestamptz(default=TimestamptzNow(), index=True)
+    actor_staff = ForeignKey(references=Staff, on_delete=OnDelete.set_null, null=True)
+    actor = Varchar(length=40)
+    action = Varchar(length=60, index=True)
+    subject_type = Varchar(length=40)
+    subject_id = Varchar(length=40)
+    details_json = Text(default="{}")
+
+
+ALL_TABLES: tuple[type[Table], ...] = (
+    Staff,
+    StaffSession,
+    Study,
+    Participant,
+    ParticipantIdentity,
+    Wave,
+    Answer,
+    LinkToken,
+    OutgoingMessage,
+    RegisterOutcome,
+    AuditEvent,
+)

@@ -1,0 +1,1 @@
+"""Mail: composing invitations, sending them by SMTP, and the built-in outbox."""

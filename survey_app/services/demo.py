@@ -1,0 +1,210 @@
+"""Synthetic demo data: three specialists, a few dozen job seekers over two years of waves.
+
+Answers come from a small generative model so that they vary between people and waves in
+the directions the study reports: work capacity mostly above 7, coping beliefs strongly tied
+to it (r about .8), expected time until work longer for people with lower capacity, and
+capacity that rises or falls between waves. The random generator is seeded, so two demo
+databases made on the same day hold the same people.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from survey_app.db.engine import write_transaction
+from survey_app.db.tables import LinkToken, OutgoingMessage, Participant, Staff, Wave
+from survey_app.services import audit, staff
+from survey_app.services.answering import record_complete_response, save_page, withdraw_participant
+from survey_app.services.calendar import utcnow
+from survey_app.services.enrolment import EnrolmentInput, insert_enrolment
+from survey_app.services.studies import StudyConfig, ensure_default_study, set_contact
+from survey_app.services.tokens import new_token
+
+DEMO_PASSWORD = "demo-passord"
+DEMO_DOMAIN = "demo.mestring.no"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    role: str
+    name: str
+    office: str | None
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount(f"kari.nordmann@{DEMO_DOMAIN}", "specialist", "Kari Nordmann", "NAV Grünerløkka"),
+    DemoAccount(f"ola.hansen@{DEMO_DOMAIN}", "specialist", "Ola Hansen", "NAV Grünerløkka"),
+    DemoAccount(f"amina.yusuf@{DEMO_DOMAIN}", "specialist", "Amina Yusuf", "NAV Sandnes"),
+    DemoAccount(f"forsker@{DEMO_DOMAIN}", "researcher", "Forsker Demo", None),
+    DemoAccount(f"admin@{DEMO_DOMAIN}", "admin", "Admin Demo", None),
+)
+
+_FIRST = ("Anne", "Jonas", "Fatima", "Per", "Ingrid", "Mohammed", "Silje", "Lars", "Nora", "Ali", "Hilde",
+          "Emil", "Sara", "Tor", "Marta", "Ahmed", "Line", "Kristian", "Ida", "Omar", "Tone", "Even",
+          "Lena", "Sindre", "Maja", "Bjørn", "Hanne", "Yusuf", "Camilla", "Geir", "Eva", "Rune",
+          "Julie", "Said", "Mona", "Stian")
+_LAST = ("Berg", "Dahl", "Haugen", "Johansen", "Larsen", "Lie", "Moen", "Nilsen", "Olsen", "Pedersen",
+         "Rønning", "Solberg", "Strand", "Vik", "Ali", "Hussain", "Kristiansen", "Aas")
+PEOPLE_PER_SPECIALIST = 12
+_FIRST_PAGE = ("was", "rtwse_1", "rtwse_2", "rtwse_3", "rtwexp")
+
+
+def _clip(value: float, low: int, high: int) -> int:
+    return max(low, min(high, round(value)))
+
+
+def _answers(rng: random.Random, capacity: float, wave_index: int, in_work: bool) -> dict[str, object]:
+    """One wave's answers for a person whose latent work capacity is ``capacity``."""
+    was = _clip(capacity, 0, 10)
+    coping = [_clip(1 + 0.85 * capacity + rng.gauss(0, 1.0), 1, 10) for _ in range(3)]
+    if in_work:
+        expectation = 0
+    elif rng.random() < 0.1:
+        expectation = 9
+    else:
+        expectation = _clip(7.5 - 0.55 * capacity + rng.gauss(0, 1.2), 1, 8)
+    answers: dict[str, object] = {
+        "was": was,
+        "rtwse_1": coping[0],
+        "rtwse_2": coping[1],
+        "rtwse_3": coping[2],
+        "rtwexp": expectation,
+        "work_now": 1 if in_work else 0,
+        "benefits": ["aap"] if not in_work and rng.random() < 0.6 else (["none"] if in_work else ["sosialhjelp"]),
+        "general_health": _clip(4.5 - capacity / 3 + rng.gauss(0, 0.7), 1, 5),
+        "health_problem": rng.choice([["none"], ["mental"], ["musculoskeletal"], ["mental", "musculoskeletal"]]),
+    }
+    if in_work:
+        answers["work_hours"] = rng.choice([8, 15, 20, 25, 30, 37])
+        answers["work_form"] = rng.choice([1, 2, 2, 3, 4])
+    if wave_index == 0:
+        answers.update(
+            gender=rng.choice([1, 1, 2, 2, 3, 9]),
+            birth_year=rng.randint(1968, 2004),
+            education=rng.choice([1, 2, 2, 3, 4, 5]),
+            living_situation=rng.choice([1, 1, 2, 3, 4]),
+            children_under_18=rng.choice([0, 0, 1]),
+        )
+    # Every item is voluntary: leave a few out, as real people do (the questions about the
+    # job apply only while "in paid work" is answered yes, so they go with it).
+    kept = {item: value for item, value in answers.items() if rng.random() > 0.04}
+    if "work_now" not in kept:
+        kept.pop("work_hours", None)
+        kept.pop("work_form", None)
+    return kept
+
+
+async def demo_is_seeded() -> bool:
+    return await Staff.exists().where(Staff.email == DEMO_ACCOUNTS[0].email)
+
+
+async def seed_demo(progress: Callable[[int, int], None] | None = None, seed: int = 2026) -> StudyConfig:
+    """Create the demo accounts and job seekers (only once per database)."""
+    study = await ensure_default_study()
+    if await demo_is_seeded():
+        return study
+    study = await set_contact("Prosjektleder Demo", f"prosjekt@{DEMO_DOMAIN}", "22 00 00 00")
+    rng = random.Random(seed)
+    specialists = []
+    for account in DEMO_ACCOUNTS:
+        principal = await staff.create_staff(
+            account.email, DEMO_PASSWORD, account.role, display_name=account.name, office=account.office
+        )
+        if account.role == "specialist":
+            specialists.append(principal)
+
+    now = utcnow()
+    today = now.astimezone(study.timezone).date()
+    total = PEOPLE_PER_SPECIALIST * len(specialists)
+    names = rng.sample([(f, l) for f in _FIRST for l in _LAST], total)
+    for index in range(total):
+        specialist = specialists[index % len(specialists)]
+        first, last = names[index]
+        enrolled_on = today - dt.timedelta(days=rng.randint(0, 730))
+        entry = EnrolmentInput(
+            name=f"{first} {last}",
+            email=f"{first.lower().replace('ø', 'o')}.{last.lower().replace('ø', 'o')}@example.com",
+            phone=None,
+            language=rng.choice(["nb"] * 8 + ["nn", "en"]),
+            programme=rng.choice(["utvidet_oppfolging"] * 4 + ["kvp", "external"]),
+            contact_mode="paper" if rng.random() < 0.1 else "email",
+            consent_date=enrolled_on - dt.timedelta(days=rng.randint(0, 7)),
+            consent_version="1.0",
+            enrolled_on=enrolled_on,
+        )
+        async with write_transaction():
+            enrolled = await insert_enrolment(entry, study, specialist.id, audit.Actor.staff(specialist.id), now)
+        await _play_waves(rng, enrolled.participant_id, entry, now)
+        if progress:
+            progress(index + 1, total)
+    return study
+
+
+async def _play_waves(rng: random.Random, participant_id: int, entry: EnrolmentInput, now: dt.datetime) -> None:
+    """Give each wave that has opened an outcome: answered, started, missed or left open."""
+    capacity = min(10.0, max(0.0, rng.gauss(6.8, 2.0)))
+    in_work = False
+    leaves_after = rng.choice([None] * 15 + [1, 2])
+    waves = await Wave.select().where(Wave.participant == participant_id).order_by(Wave.opens_at)
+    for index, wave in enumerate(waves):
+        if wave["opens_at"] > now:
+            break
+        if leaves_after is not None and index >= leaves_after:
+            await withdraw_participant(participant_id, audit.SYSTEM, wave["opens_at"])
+            return
+        capacity = min(10.0, max(0.0, capacity + rng.gauss(0.3, 1.1)))
+        in_work = in_work or rng.random() < 0.12 * index + capacity / 40
+        is_open = wave["closes_at"] > now
+        answer_probability = (0.95, 0.85, 0.75, 0.7)[min(index, 3)] * (0.5 if is_open else 1)
+        if entry.contact_mode == "email":
+            sent_at = wave["opens_at"] + dt.timedelta(hours=9)
+            if not is_open:
+                await _historical_invitation(participant_id, wave["id"], sent_at)
+        if rng.random() < answer_probability:
+            submitted_at = min(now, wave["opens_at"] + dt.timedelta(days=rng.randint(1, 20), hours=10))
+            await record_complete_response(
+                wave["id"],
+                _answers(rng, capacity, index, in_work),
+                mode="paper" if entry.contact_mode == "paper" else "web",
+                language=entry.language,
+                actor=audit.SYSTEM,
+                now=submitted_at,
+            )
+            if is_open and entry.contact_mode == "email":
+                await OutgoingMessage.update(
+                    {OutgoingMessage.status: "sent", OutgoingMessage.sent_at: sent_at}
+                ).where(OutgoingMessage.wave == wave["id"])
+        elif is_open and rng.random() < 0.3:
+            # Started but not sent in: answers to the first page only, saved as a draft.
+            token, token_hash = new_token()
+            await LinkToken.insert(LinkToken(wave=wave["id"], token_hash=token_hash))
+            first_page = {k: v for k, v in _answers(rng, capacity, index, in_work).items() if k in _FIRST_PAGE}
+            await save_page(token, "measures", first_page, entry.language, now)
+
+
+async def _historical_invitation(participant_id: int, wave_id: int, sent_at: dt.datetime) -> None:
+    await OutgoingMessage.insert(
+        OutgoingMessage(
+            participant=participant_id,
+            wave=wave_id,
+            kind="invitation",
+            sequence=0,
+            status="sent",
+            due_at=sent_at,
+            sent_at=sent_at,
+            attempts=1,
+            created_at=sent_at,
+        )
+    ).on_conflict(action="DO NOTHING")
+
+
+async def demo_caseload_sizes() -> dict[str, int]:
+    rows = await Participant.select(Participant.specialist.email)
+    sizes: dict[str, int] = {}
+    for row in rows:
+        sizes[row["specialist.email"]] = sizes.get(row["specialist.email"], 0) + 1
+    return sizes

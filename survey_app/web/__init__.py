@@ -1,0 +1,1 @@
+"""The HTTP layer: Litestar app, auth, server-rendered pages and the JSON API."""

@@ -1,0 +1,1 @@
+"""Route handlers, one module per feature. Thin: parse, call a service, render."""

@@ -1,0 +1,76 @@
+"""Rendering pages: the request's language, translations and formatting for every template."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.datastructures import Cookie
+from litestar.response import Template
+
+from instruments import localize
+from survey_app import i18n
+
+LANGUAGE_COOKIE = "mestring_lang"
+_ONE_YEAR = 365 * 24 * 3600
+
+
+def chosen_language(request: Request) -> str | None:
+    """A language the person picked: ``?lang=`` first, then the cookie an earlier pick left."""
+    return i18n.normalise_language(request.query_params.get("lang")) or i18n.normalise_language(
+        request.cookies.get(LANGUAGE_COOKIE)
+    )
+
+
+def request_language(request: Request, preferred: str | None = None) -> str:
+    """The language to answer in: the person's pick, else ``preferred`` (a job seeker's
+    enrolment choice), else the browser's ``Accept-Language``, else bokmål."""
+    return i18n.negotiate(
+        [
+            chosen_language(request),
+            preferred,
+            *i18n.accept_language_codes(request.headers.get("accept-language")),
+        ]
+    )
+
+
+def current_user(request: Request):
+    return request.scope.get("user")
+
+
+def page(
+    request: Request,
+    template: str,
+    *,
+    language: str | None = None,
+    status_code: int = 200,
+    **context: Any,
+) -> Template:
+    """A Jinja2 page with gettext, the language switch and Norwegian date formats in scope."""
+    language = language or request_language(request)
+    catalogue = i18n.translations(language)
+    cookies = []
+    picked = i18n.normalise_language(request.query_params.get("lang"))
+    if picked:
+        cookies.append(
+            Cookie(key=LANGUAGE_COOKIE, value=picked, max_age=_ONE_YEAR, httponly=True, samesite="lax", path="/")
+        )
+    return Template(
+        template_name=template,
+        context={
+            **context,
+            "lang": language,
+            "languages": i18n.LANGUAGE_NAMES,
+            "user": current_user(request),
+            "gettext": catalogue.gettext,
+            "ngettext": catalogue.ngettext,
+            "_": catalogue.gettext,
+            "format_date": i18n.format_date,
+            "format_long_date": lambda value: i18n.format_long_date(value, language),
+            "format_datetime": lambda value: i18n.format_datetime(value, language),
+            "local": lambda texts: localize(texts, language) or "",
+        },
+        status_code=status_code,
+        cookies=cookies,
+        headers={"Content-Language": language, "Cache-Control": "no-store"},
+    )
