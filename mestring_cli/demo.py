@@ -4,6 +4,7 @@ loopback SMTP outbox, all in one process."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import sys
 
@@ -23,9 +24,7 @@ DEMO_DISPATCH_INTERVAL = 10
 def demo_settings(settings: Settings, host: str, port: int) -> Settings:
     """The demo always uses its own SQLite file and the outbox: demo accounts with a known
     password must never land in a real database, and fake addresses must never get mail."""
-    return dataclasses.replace(
-        settings, database_url=DEMO_DATABASE, smtp_url=None, base_url=f"http://{host}:{port}"
-    )
+    return dataclasses.replace(settings, database_url=DEMO_DATABASE, smtp_url=None, base_url=f"http://{host}:{port}")
 
 
 async def _prepare() -> dict[str, int]:
@@ -84,8 +83,6 @@ def run_demo(settings: Settings, host: str, port: int, seed_only: bool) -> int:
             scheduler.shutdown(wait=False)
             outbox_server.stop()
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve())
-    except KeyboardInterrupt:
-        pass
     return 0

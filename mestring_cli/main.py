@@ -99,9 +99,7 @@ def cmd_user_add(args: argparse.Namespace, settings: Settings) -> int:
 
     async def work() -> int:
         try:
-            principal = await create_staff(
-                args.email, password, args.role, display_name=args.name, office=args.office
-            )
+            principal = await create_staff(args.email, password, args.role, display_name=args.name, office=args.office)
         except InvalidInput as exc:
             for field, message in exc.errors.items():
                 print(f"{field}: {gettext(args.lang, message)}", file=sys.stderr)
@@ -197,7 +195,7 @@ def parse_now(value: str) -> dt.datetime:
     moment = dt.datetime.fromisoformat(value)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=OSLO)
-    return moment.astimezone(dt.timezone.utc)
+    return moment.astimezone(dt.UTC)
 
 
 def cmd_dispatch(args: argparse.Namespace, settings: Settings) -> int:
@@ -307,9 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--contact-phone")
     p.set_defaults(run=cmd_study)
 
-    p = commands.add_parser(
-        "demo", help="seed a SQLite demo and run web app, dispatcher and outbox in one process"
-    )
+    p = commands.add_parser("demo", help="seed a SQLite demo and run web app, dispatcher and outbox in one process")
     p.add_argument("--home", help="where the demo's var/ lives (default: MESTRING_HOME or the current directory)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)

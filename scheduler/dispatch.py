@@ -32,10 +32,7 @@ class DispatchReport:
     failed: dict[int, str] = field(default_factory=dict)
 
     def summary(self) -> str:
-        return (
-            f"queued {self.queued}, cancelled {self.cancelled}, sent {len(self.sent)}, "
-            f"failed {len(self.failed)}"
-        )
+        return f"queued {self.queued}, cancelled {self.cancelled}, sent {len(self.sent)}, failed {len(self.failed)}"
 
 
 async def dispatch_once(

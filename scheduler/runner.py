@@ -30,7 +30,7 @@ def build_scheduler(
     a pass that starts late; ``coalesce`` folds missed runs into one; ``max_instances=1``
     keeps passes in one process from overlapping.
     """
-    scheduler = AsyncIOScheduler(timezone=dt.timezone.utc)
+    scheduler = AsyncIOScheduler(timezone=dt.UTC)
     scheduler.add_job(
         dispatch_job,
         trigger="interval",
@@ -41,7 +41,7 @@ def build_scheduler(
         max_instances=1,
         coalesce=True,
         misfire_grace_time=interval_seconds * 2,
-        next_run_time=dt.datetime.now(dt.timezone.utc),
+        next_run_time=dt.datetime.now(dt.UTC),
     )
     return scheduler
 

@@ -105,9 +105,7 @@ def parse_smtp_url(url: str) -> SmtpServer:
     """Split ``smtp://user:password@host:port`` into its parts (port 25, or 465 for smtps)."""
     parts = urlsplit(url)
     if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-        raise SettingsError(
-            f"MESTRING_SMTP_URL={url!r} is not understood: use smtp://host:port or smtps://host:port"
-        )
+        raise SettingsError(f"MESTRING_SMTP_URL={url!r} is not understood: use smtp://host:port or smtps://host:port")
     use_tls = parts.scheme == "smtps"
     try:
         port = parts.port or (465 if use_tls else 25)
@@ -134,7 +132,7 @@ def _secret_key(var_dir: Path) -> str:
     except FileExistsError:
         key = path.read_text(encoding="ascii").strip()
         if len(key) < 32:
-            raise SettingsError(f"{path} holds no usable key: delete it to have a new one made")
+            raise SettingsError(f"{path} holds no usable key: delete it to have a new one made") from None
         return key
     key = secrets.token_urlsafe(48)
     with os.fdopen(fd, "w", encoding="ascii") as handle:

@@ -162,14 +162,14 @@ class SmtpSink:
         self.refuse_next = 0
         self.controller = Controller(self, hostname="127.0.0.1", port=free_port())
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.refuse_next > 0:
             self.refuse_next -= 1
             return "451 4.3.0 Temporary failure, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+    async def handle_DATA(self, server, session, envelope):
         self.messages.append(message_from_bytes(envelope.original_content or envelope.content, policy=policy.default))
         return "250 Message accepted"
 

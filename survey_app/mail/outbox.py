@@ -41,7 +41,7 @@ class Outbox:
     def store(self, raw: bytes) -> str:
         """Keep one message; write-then-rename so a reader never sees half a file."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        key = f"{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}"
+        key = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}"
         temporary = self.directory / f".{key}.tmp"
         temporary.write_bytes(raw)
         os.replace(temporary, self.directory / f"{key}.eml")
@@ -90,7 +90,7 @@ class _CaptureHandler:
     def __init__(self, outbox: Outbox) -> None:
         self.outbox = outbox
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_DATA(self, server, session, envelope):
         self.outbox.store(envelope.original_content or envelope.content)
         return "250 Message accepted for delivery"
 

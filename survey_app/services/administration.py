@@ -6,9 +6,11 @@ from survey_app.db.tables import AuditEvent, Staff
 
 
 async def staff_accounts() -> list[dict]:
-    return await Staff.select(
-        Staff.email, Staff.display_name, Staff.role, Staff.office, Staff.active, Staff.last_login_at
-    ).order_by(Staff.role).order_by(Staff.email)
+    return (
+        await Staff.select(Staff.email, Staff.display_name, Staff.role, Staff.office, Staff.active, Staff.last_login_at)
+        .order_by(Staff.role)
+        .order_by(Staff.email)
+    )
 
 
 async def recent_audit_events(limit: int = 200) -> list[dict]:

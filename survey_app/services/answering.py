@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from instruments import Instrument, ValidationResult, load_instrument, score_wave, validate_answers
-from survey_app.db.engine import write_transaction
-from survey_app.db.tables import Answer, LinkToken, OutgoingMessage, Participant, Wave
+from instruments import Instrument, Item, ValidationResult, load_instrument, score_wave, validate_answers
+from survey_app.db.engine import raw_query, write_transaction
+from survey_app.db.tables import Answer, OutgoingMessage, Participant, Wave
 from survey_app.i18n import N_
 from survey_app.services import audit
 from survey_app.services.calendar import utcnow
@@ -39,11 +39,16 @@ class AlreadySubmitted(Conflict):
 
 
 class InvalidAnswers(Exception):
-    """Some items did not validate; nothing was stored."""
+    """Some items did not validate; nothing was stored. Carries what the page needs to be
+    shown again: the form state (when raised for a link) and the values as submitted."""
 
-    def __init__(self, result: ValidationResult) -> None:
+    def __init__(
+        self, result: ValidationResult, state: FormState | None = None, values: Mapping[str, object] | None = None
+    ) -> None:
         super().__init__(f"{len(result.errors)} item error(s)")
         self.result = result
+        self.state = state
+        self.values = dict(values or {})
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,7 @@ class FormState:
     closes_at: dt.datetime
     language: str
     study_languages: tuple[str, ...]
+    wave_language: str | None
     instrument: Instrument
     saved: dict[str, object]  # item id -> clean value; None means skipped
 
@@ -75,9 +81,21 @@ def decode_value(value_json: str | None) -> object:
     return tuple(value) if isinstance(value, list) else value
 
 
-async def saved_answers(wave_id: int) -> dict[str, object]:
-    rows = await Answer.select(Answer.item_id, Answer.value_json).where(Answer.wave == wave_id)
-    return {row["item_id"]: decode_value(row["value_json"]) for row in rows}
+# One round trip for the link, its wave, the participant, the study and the answers saved so
+# far (one row per answer, or one row with no answer): this runs on every request of the form,
+# where building the same joins through the ORM costs more than the query itself.
+_LINK_SQL = """
+    SELECT w.id AS wave_id, w.label, w.months, w.status AS wave_status, w.opens_at, w.closes_at,
+           w.instrument_version AS wave_instrument, w.language AS wave_language,
+           p.id AS participant_id, p.study_id, p.status AS participant_status, p.language,
+           s.languages, s.instrument_version, a.item_id, a.value_json
+    FROM link_token t
+    JOIN wave w ON w.id = t.wave
+    JOIN participant p ON p.id = w.participant
+    JOIN study s ON s.id = p.study
+    LEFT JOIN answer a ON a.wave = w.id
+    WHERE t.token_hash = {token_hash}
+"""
 
 
 async def open_link(token: str, now: dt.datetime | None = None) -> FormState:
@@ -85,82 +103,87 @@ async def open_link(token: str, now: dt.datetime | None = None) -> FormState:
     if not looks_like_token(token):
         raise LinkInvalid()
     now = now or utcnow()
-    row = (
-        await LinkToken.select(
-            LinkToken.wave.id,
-            LinkToken.wave.label,
-            LinkToken.wave.months,
-            LinkToken.wave.status,
-            LinkToken.wave.opens_at,
-            LinkToken.wave.closes_at,
-            LinkToken.wave.instrument_version,
-            LinkToken.wave.participant.id,
-            LinkToken.wave.participant.study_id,
-            LinkToken.wave.participant.status,
-            LinkToken.wave.participant.language,
-            LinkToken.wave.participant.study,
-        )
-        .where(LinkToken.token_hash == hash_token(token))
-        .output(nested=True)
-        .first()
-    )
-    if row is None:
+    rows = await raw_query(_LINK_SQL, token_hash=hash_token(token))
+    if not rows:
         raise LinkInvalid()
-    wave, participant = row["wave"], row["wave"]["participant"]
-    answered = wave["status"] == "answered"
-    open_now = wave["opens_at"] <= now < wave["closes_at"]
-    if participant["status"] != "active" or wave["status"] == "withdrawn" or not (answered or open_now):
+    row = rows[0]
+    answered = row["wave_status"] == "answered"
+    open_now = row["opens_at"] <= now < row["closes_at"]
+    if row["participant_status"] != "active" or row["wave_status"] == "withdrawn" or not (answered or open_now):
         raise LinkInvalid()
-    study = await study_by_id(participant["study"])
     return FormState(
-        wave_id=wave["id"],
-        participant_id=participant["id"],
-        study_id=participant["study_id"],
-        wave_label=wave["label"],
-        wave_months=wave["months"],
-        status=wave["status"],
-        closes_at=wave["closes_at"],
-        language=participant["language"],
-        study_languages=study.languages,
-        instrument=load_instrument(wave["instrument_version"] or study.instrument_version),
-        saved=await saved_answers(wave["id"]),
+        wave_id=row["wave_id"],
+        participant_id=row["participant_id"],
+        study_id=row["study_id"],
+        wave_label=row["label"],
+        wave_months=row["months"],
+        status=row["wave_status"],
+        closes_at=row["closes_at"],
+        language=row["language"],
+        study_languages=tuple(row["languages"]),
+        wave_language=row["wave_language"],
+        instrument=load_instrument(row["wave_instrument"] or row["instrument_version"]),
+        saved={r["item_id"]: decode_value(r["value_json"]) for r in rows if r["item_id"] is not None},
     )
 
 
-def _not_submitted(state: FormState) -> None:
-    if state.submitted:
-        raise AlreadySubmitted()
+def section_ids(state: FormState) -> list[str]:
+    """The form's pages for this wave, in order (background questions only at T1)."""
+    return [section.id for section in state.instrument.sections_for_wave(state.wave_label)]
+
+
+def form_values(items: Sequence[Item], fields: Mapping[str, Sequence[str]]) -> dict[str, object]:
+    """Submitted form fields as validation wants them: every value of a multi-select item,
+    one value otherwise (several values for a single-choice item are left for validation to
+    refuse)."""
+    values: dict[str, object] = {}
+    for item in items:
+        submitted = list(fields.get(item.id, ()))
+        if item.kind == "multi":
+            values[item.id] = submitted
+        elif submitted:
+            values[item.id] = submitted[0] if len(submitted) == 1 else submitted
+    return values
+
+
+@dataclass(frozen=True)
+class PageSaved:
+    sections: list[str]
+    position: int
 
 
 async def save_page(
     token: str,
     section_id: str,
-    submitted: Mapping[str, object],
-    language: str,
+    fields: Mapping[str, Sequence[str]],
+    chosen_language: str | None,
     now: dt.datetime | None = None,
-) -> FormState:
+) -> PageSaved:
     """Validate and store one page (section) of answers as a draft.
 
-    Items left empty are stored as skipped; items that do not apply (their condition is not
-    met) lose any earlier answer. Raises :class:`InvalidAnswers` and stores nothing when an
-    item is invalid.
+    ``fields`` are the form's fields (each with its list of values); error messages are in
+    ``chosen_language`` or else the participant's language. Items left empty are stored as
+    skipped; items that do not apply (their condition is not met) lose any earlier answer.
+    Raises :class:`InvalidAnswers` and stores nothing when an item is invalid, and
+    :class:`LinkInvalid` for a page the wave does not have.
     """
     now = now or utcnow()
     async with write_transaction():
         state = await open_link(token, now)
-        _not_submitted(state)
+        if state.submitted:
+            raise AlreadySubmitted()
+        sections = section_ids(state)
+        if section_id not in sections:
+            raise LinkInvalid()
+        language = chosen_language or state.language
         items = state.instrument.section_items(section_id, state.wave_label)
         item_ids = [item.id for item in items]
+        values = form_values(items, fields)
         result = validate_answers(
-            state.instrument,
-            submitted,
-            wave=state.wave_label,
-            lang=language,
-            item_ids=item_ids,
-            context=state.saved,
+            state.instrument, values, wave=state.wave_label, lang=language, item_ids=item_ids, context=state.saved
         )
         if not result.ok:
-            raise InvalidAnswers(result)
+            raise InvalidAnswers(result, state, values)
         not_applicable = [item_id for item_id in item_ids if item_id not in result.answers]
         if not_applicable:
             await Answer.delete().where((Answer.wave == state.wave_id) & Answer.item_id.is_in(not_applicable))
@@ -183,15 +206,15 @@ async def save_page(
                 action="DO UPDATE",
                 values=[Answer.status, Answer.value_json, Answer.updated_at],
             )
-        await Wave.update(
-            {Wave.status: "in_progress", Wave.instrument_version: state.instrument.version, Wave.language: language}
-        ).where((Wave.id == state.wave_id) & (Wave.status != "answered"))
-        await _mark_started(state.wave_id, now)
-    return await open_link(token, now)
-
-
-async def _mark_started(wave_id: int, now: dt.datetime) -> None:
-    await Wave.update({Wave.started_at: now}).where((Wave.id == wave_id) & Wave.started_at.is_null())
+        changes = {
+            Wave.status: "in_progress",
+            Wave.instrument_version: state.instrument.version,
+            Wave.language: language,
+        }
+        if state.status == "pending":
+            changes[Wave.started_at] = now
+        await Wave.update(changes).where((Wave.id == state.wave_id) & (Wave.status != "answered"))
+    return PageSaved(sections=sections, position=sections.index(section_id))
 
 
 def _jsonable(value: object) -> object:
@@ -204,7 +227,7 @@ class Submitted:
     first_time: bool
 
 
-async def submit(token: str, language: str, now: dt.datetime | None = None) -> Submitted:
+async def submit(token: str, chosen_language: str | None, now: dt.datetime | None = None) -> Submitted:
     """Send in the wave: unanswered items become skipped, scores are computed and stored.
 
     Idempotent: a second submission (double click, resent form, another tab) changes nothing
@@ -222,8 +245,9 @@ async def submit(token: str, language: str, now: dt.datetime | None = None) -> S
             instrument=state.instrument,
             values=state.saved,
             already_stored=set(state.saved),
+            started=state.status == "in_progress",
             mode=MODE_WEB,
-            language=language,
+            language=chosen_language or state.language,
             actor=audit.JOB_SEEKER,
             now=now,
         )
@@ -247,7 +271,9 @@ async def record_complete_response(
     now = now or utcnow()
     async with write_transaction():
         row = (
-            await Wave.select(Wave.label, Wave.instrument_version, Wave.participant.study_id, Wave.participant.study)
+            await Wave.select(
+                Wave.label, Wave.status, Wave.instrument_version, Wave.participant.study_id, Wave.participant.study
+            )
             .where(Wave.id == wave_id)
             .output(nested=True)
             .first()
@@ -265,7 +291,8 @@ async def record_complete_response(
             wave_label=row["label"],
             instrument=instrument,
             values=result.values,
-            already_stored=set(),
+            already_stored=None,
+            started=row["status"] == "in_progress",
             mode=mode,
             language=language,
             actor=actor,
@@ -280,7 +307,8 @@ async def _finish_wave(
     wave_label: str,
     instrument: Instrument,
     values: Mapping[str, object],
-    already_stored: set[str],
+    already_stored: set[str] | None,
+    started: bool,
     mode: str,
     language: str,
     actor: audit.Actor,
@@ -288,28 +316,32 @@ async def _finish_wave(
 ) -> bool:
     """Mark the wave answered with its scores and store what is not stored yet: the answers in
     ``values`` (None = skipped) and a skipped row for every other item that applied.
+    ``already_stored=None`` means ``values`` is the whole response: any draft is replaced.
 
     The conditional update lets exactly one caller through; the others get False.
     """
     scores = score_wave({item_id: value for item_id, value in values.items() if value is not None})
-    claimed = await Wave.update(
-        {
-            Wave.status: "answered",
-            Wave.submitted_at: now,
-            Wave.mode: mode,
-            Wave.language: language,
-            Wave.instrument_version: instrument.version,
-            Wave.work_capacity: scores.work_capacity,
-            Wave.work_capacity_band: scores.work_capacity_band,
-            Wave.coping_beliefs: scores.coping_beliefs,
-            Wave.coping_beliefs_items: scores.coping_beliefs_items_answered,
-            Wave.rtw_expectation: scores.rtw_expectation,
-            Wave.rtw_expectation_dont_know: scores.rtw_expectation_dont_know,
-        }
-    ).where((Wave.id == wave_id) & (Wave.status != "answered")).returning(Wave.id)
+    changes = {
+        Wave.status: "answered",
+        Wave.submitted_at: now,
+        Wave.mode: mode,
+        Wave.language: language,
+        Wave.instrument_version: instrument.version,
+        Wave.work_capacity: scores.work_capacity,
+        Wave.work_capacity_band: scores.work_capacity_band,
+        Wave.coping_beliefs: scores.coping_beliefs,
+        Wave.coping_beliefs_items: scores.coping_beliefs_items_answered,
+        Wave.rtw_expectation: scores.rtw_expectation,
+        Wave.rtw_expectation_dont_know: scores.rtw_expectation_dont_know,
+    }
+    if not started:
+        changes[Wave.started_at] = now
+    claimed = await Wave.update(changes).where((Wave.id == wave_id) & (Wave.status != "answered")).returning(Wave.id)
     if not claimed:
         return False
-    await _mark_started(wave_id, now)
+    if already_stored is None:
+        await Answer.delete().where(Answer.wave == wave_id)
+        already_stored = set()
     rows = [
         Answer(
             wave=wave_id,
@@ -322,29 +354,40 @@ async def _finish_wave(
             updated_at=now,
         )
         for item in instrument.items_for_wave(wave_label)
-        if item.id not in already_stored and _applies(item, values)
+        if item.id not in already_stored and item_applies(item, values)
     ]
     if rows:
         await Answer.insert(*rows).on_conflict(action="DO NOTHING")
-    await OutgoingMessage.update({OutgoingMessage.status: "cancelled"}).where(
-        (OutgoingMessage.wave == wave_id) & (OutgoingMessage.status == "queued")
-    )
+    # Queued reminders for this wave need no update here: a dispatcher never claims a message
+    # of an answered wave, and its next pass marks them cancelled.
     await audit.record(actor, "wave.submit", "participant", study_id, {"wave": wave_label, "mode": mode})
     return True
 
 
-def _applies(item, saved: Mapping[str, object]) -> bool:
+def item_applies(item: Item, values: Mapping[str, object]) -> bool:
+    """Whether ``item`` is asked, given the answers so far (its ``shown_if`` condition)."""
     condition = item.shown_if
-    return condition is None or saved.get(condition.item) == condition.equals
+    return condition is None or values.get(condition.item) == condition.equals
+
+
+def first_unseen_section(state: FormState) -> str | None:
+    """The first page with a question the person has not seen yet (where to resume)."""
+    for section_id in section_ids(state):
+        for item in state.instrument.section_items(section_id, state.wave_label):
+            if item.id not in state.saved and item_applies(item, state.saved):
+                return section_id
+    return None
 
 
 async def withdraw_participant(participant_id: int, actor: audit.Actor, now: dt.datetime | None = None) -> None:
     """Stop everything at once: no further messages, open links stop working, audit entry."""
     now = now or utcnow()
     async with write_transaction():
-        row = await Participant.select(Participant.study_id, Participant.status).where(
-            Participant.id == participant_id
-        ).first()
+        row = (
+            await Participant.select(Participant.study_id, Participant.status)
+            .where(Participant.id == participant_id)
+            .first()
+        )
         if row is None:
             raise NotFound(N_("No such job seeker."))
         if row["status"] == "withdrawn":

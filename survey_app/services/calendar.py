@@ -18,7 +18,7 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 def start_of_day(day: dt.date, tz: ZoneInfo) -> dt.datetime:
     """Local midnight of ``day`` as an aware UTC time (correct across summer-time changes)."""
-    return dt.datetime.combine(day, dt.time(0, 0), tzinfo=tz).astimezone(dt.timezone.utc)
+    return dt.datetime.combine(day, dt.time(0, 0), tzinfo=tz).astimezone(dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -58,4 +58,4 @@ def plan_waves(
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)

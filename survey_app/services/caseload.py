@@ -188,9 +188,11 @@ async def participant_detail(specialist_id: int, study_id: str, now: dt.datetime
 
 
 async def participant_id_in_caseload(specialist_id: int, study_id: str) -> int:
-    row = await Participant.select(Participant.id).where(
-        (Participant.study_id == study_id) & (Participant.specialist == specialist_id)
-    ).first()
+    row = (
+        await Participant.select(Participant.id)
+        .where((Participant.study_id == study_id) & (Participant.specialist == specialist_id))
+        .first()
+    )
     if row is None:
         raise NotFound(N_("No job seeker with this study ID in your caseload."))
     return row["id"]
@@ -198,5 +200,7 @@ async def participant_id_in_caseload(specialist_id: int, study_id: str) -> int:
 
 async def message_ids_of_caseload(specialist_id: int) -> set[int]:
     """Ids of the messages sent to the specialist's job seekers (to filter the outbox)."""
-    rows = await OutgoingMessage.select(OutgoingMessage.id).where(OutgoingMessage.participant.specialist == specialist_id)
+    rows = await OutgoingMessage.select(OutgoingMessage.id).where(
+        OutgoingMessage.participant.specialist == specialist_id
+    )
     return {row["id"] for row in rows}

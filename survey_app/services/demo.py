@@ -43,12 +43,64 @@ DEMO_ACCOUNTS = (
     DemoAccount(f"admin@{DEMO_DOMAIN}", "admin", "Admin Demo", None),
 )
 
-_FIRST = ("Anne", "Jonas", "Fatima", "Per", "Ingrid", "Mohammed", "Silje", "Lars", "Nora", "Ali", "Hilde",
-          "Emil", "Sara", "Tor", "Marta", "Ahmed", "Line", "Kristian", "Ida", "Omar", "Tone", "Even",
-          "Lena", "Sindre", "Maja", "Bjørn", "Hanne", "Yusuf", "Camilla", "Geir", "Eva", "Rune",
-          "Julie", "Said", "Mona", "Stian")
-_LAST = ("Berg", "Dahl", "Haugen", "Johansen", "Larsen", "Lie", "Moen", "Nilsen", "Olsen", "Pedersen",
-         "Rønning", "Solberg", "Strand", "Vik", "Ali", "Hussain", "Kristiansen", "Aas")
+_FIRST = (
+    "Anne",
+    "Jonas",
+    "Fatima",
+    "Per",
+    "Ingrid",
+    "Mohammed",
+    "Silje",
+    "Lars",
+    "Nora",
+    "Ali",
+    "Hilde",
+    "Emil",
+    "Sara",
+    "Tor",
+    "Marta",
+    "Ahmed",
+    "Line",
+    "Kristian",
+    "Ida",
+    "Omar",
+    "Tone",
+    "Even",
+    "Lena",
+    "Sindre",
+    "Maja",
+    "Bjørn",
+    "Hanne",
+    "Yusuf",
+    "Camilla",
+    "Geir",
+    "Eva",
+    "Rune",
+    "Julie",
+    "Said",
+    "Mona",
+    "Stian",
+)
+_LAST = (
+    "Berg",
+    "Dahl",
+    "Haugen",
+    "Johansen",
+    "Larsen",
+    "Lie",
+    "Moen",
+    "Nilsen",
+    "Olsen",
+    "Pedersen",
+    "Rønning",
+    "Solberg",
+    "Strand",
+    "Vik",
+    "Ali",
+    "Hussain",
+    "Kristiansen",
+    "Aas",
+)
 PEOPLE_PER_SPECIALIST = 12
 _FIRST_PAGE = ("was", "rtwse_1", "rtwse_2", "rtwse_3", "rtwexp")
 
@@ -120,7 +172,7 @@ async def seed_demo(progress: Callable[[int, int], None] | None = None, seed: in
     now = utcnow()
     today = now.astimezone(study.timezone).date()
     total = PEOPLE_PER_SPECIALIST * len(specialists)
-    names = rng.sample([(f, l) for f in _FIRST for l in _LAST], total)
+    names = rng.sample([(first, last) for first in _FIRST for last in _LAST], total)
     for index in range(total):
         specialist = specialists[index % len(specialists)]
         first, last = names[index]
@@ -175,14 +227,14 @@ async def _play_waves(rng: random.Random, participant_id: int, entry: EnrolmentI
                 now=submitted_at,
             )
             if is_open and entry.contact_mode == "email":
-                await OutgoingMessage.update(
-                    {OutgoingMessage.status: "sent", OutgoingMessage.sent_at: sent_at}
-                ).where(OutgoingMessage.wave == wave["id"])
+                await OutgoingMessage.update({OutgoingMessage.status: "sent", OutgoingMessage.sent_at: sent_at}).where(
+                    OutgoingMessage.wave == wave["id"]
+                )
         elif is_open and rng.random() < 0.3:
             # Started but not sent in: answers to the first page only, saved as a draft.
             token, token_hash = new_token()
             await LinkToken.insert(LinkToken(wave=wave["id"], token_hash=token_hash))
-            first_page = {k: v for k, v in _answers(rng, capacity, index, in_work).items() if k in _FIRST_PAGE}
+            first_page = {k: [str(v)] for k, v in _answers(rng, capacity, index, in_work).items() if k in _FIRST_PAGE}
             await save_page(token, "measures", first_page, entry.language, now)
 
 

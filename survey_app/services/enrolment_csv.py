@@ -41,7 +41,9 @@ def read_cohort_csv(text: str) -> tuple[list[tuple[int, Mapping[str, str]]], lis
     start = 2
     try:
         for raw in reader:
-            fields = {(key or "").strip(): (value or "") if isinstance(value, str) else "" for key, value in raw.items()}
+            fields = {
+                (key or "").strip(): (value or "") if isinstance(value, str) else "" for key, value in raw.items()
+            }
             if None in raw:
                 problems.append(LineError(start, "", N_("This line has more fields than the header.")))
             if any(value.strip() for value in fields.values()):

@@ -11,11 +11,10 @@ only writer. Either way a row moves to ``sending`` for exactly one claimer.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import secrets
 from dataclasses import dataclass
 
-from survey_app.db.engine import is_sqlite, write_transaction
+from survey_app.db.engine import is_sqlite, raw_query, write_transaction
 from survey_app.db.tables import OutgoingMessage
 
 MAX_ATTEMPTS = 5
@@ -53,15 +52,15 @@ async def queue_open_invitations(now: dt.datetime, participant_id: int | None = 
         ON CONFLICT DO NOTHING
         RETURNING id
     """
-    rows = await _raw(sql, now=now, participant=participant_id)
+    rows = await raw_query(sql, now=now, participant=participant_id)
     return len(rows)
 
 
 async def cancel_ineligible(now: dt.datetime) -> int:
     """Cancel queued messages whose wave was answered, closed or withdrawn, or whose participant
     withdrew or chose paper. Returns how many."""
-    rows = await _raw(
-            f"""
+    rows = await raw_query(
+        f"""
             UPDATE outgoing_message SET status = 'cancelled'
             WHERE status = 'queued' AND NOT EXISTS (
                 SELECT 1 FROM wave w JOIN participant p ON p.id = w.participant
@@ -96,7 +95,7 @@ async def claim_due(now: dt.datetime, limit: int) -> list[Claim]:
         RETURNING id
     """
     async with write_transaction():
-        rows = await _raw(sql, token=token, now=now, limit=limit)
+        rows = await raw_query(sql, token=token, now=now, limit=limit)
     return [Claim(row["id"], token) for row in sorted(rows, key=lambda r: r["id"])]
 
 
@@ -111,9 +110,7 @@ async def record_failure(claim: Claim, error: str, now: dt.datetime) -> str:
 
     ``error`` must not carry the recipient's address (see ``mail.transport.describe_error``).
     """
-    row = await OutgoingMessage.select(OutgoingMessage.attempts).where(
-        OutgoingMessage.id == claim.message_id
-    ).first()
+    row = await OutgoingMessage.select(OutgoingMessage.attempts).where(OutgoingMessage.id == claim.message_id).first()
     attempts = row["attempts"] if row else MAX_ATTEMPTS
     if attempts >= MAX_ATTEMPTS:
         changes = {OutgoingMessage.status: "undeliverable"}
@@ -127,9 +124,3 @@ async def record_failure(claim: Claim, error: str, now: dt.datetime) -> str:
         (OutgoingMessage.id == claim.message_id) & (OutgoingMessage.claim_token == claim.claim_token)
     )
     return changes[OutgoingMessage.status]
-
-
-def _raw(sql: str, **params):
-    """A raw query with named ``{placeholders}``, turned into Piccolo's positional ``{}``."""
-    names = re.findall(r"\{([a-z_]+)\}", sql)
-    return OutgoingMessage.raw(re.sub(r"\{[a-z_]+\}", "{}", sql), *(params[name] for name in names))

@@ -39,9 +39,11 @@ async def prepare_mail(claim: Claim, base_url: str, sender: str, now: dt.datetim
         .output(nested=True)
         .first()
     )
-    identity = await ParticipantIdentity.select(ParticipantIdentity.name, ParticipantIdentity.email).where(
-        ParticipantIdentity.participant == message["participant"]["id"]
-    ).first()
+    identity = (
+        await ParticipantIdentity.select(ParticipantIdentity.name, ParticipantIdentity.email)
+        .where(ParticipantIdentity.participant == message["participant"]["id"])
+        .first()
+    )
     study = await study_by_id(message["participant"]["study"])
     token, token_hash = new_token()
     await LinkToken.insert(LinkToken(wave=message["wave"]["id"], token_hash=token_hash, created_at=now))

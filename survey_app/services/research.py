@@ -49,4 +49,3 @@ async def response_overview(now: dt.datetime | None = None) -> list[ResponseCell
             key = (programme, row["label"])
             cells.setdefault(key, ResponseCell(programme, row["label"])).counts[state] += 1
     return sorted(cells.values(), key=lambda c: (c.programme == "all", c.programme, c.wave_label))
-

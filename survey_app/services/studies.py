@@ -83,7 +83,7 @@ async def study_by_id(study_id: int) -> StudyConfig:
 
 async def set_contact(name: str, email: str, phone: str) -> StudyConfig:
     study = await ensure_default_study()
-    await Study.update(
-        {Study.contact_name: name, Study.contact_email: email, Study.contact_phone: phone}
-    ).where(Study.id == study.id)
+    await Study.update({Study.contact_name: name, Study.contact_email: email, Study.contact_phone: phone}).where(
+        Study.id == study.id
+    )
     return await current_study()

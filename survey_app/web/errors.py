@@ -43,7 +43,9 @@ def _is_api(request: Request) -> bool:
 
 def _respond(request: Request, status: int, title: str, text: str, detail: str | None = None):
     if _is_api(request):
-        return Response({"status_code": status, "detail": detail or title}, status_code=status, media_type=MediaType.JSON)
+        return Response(
+            {"status_code": status, "detail": detail or title}, status_code=status, media_type=MediaType.JSON
+        )
     return page(request, "error.html", status_code=status, title=title, text=text)
 
 
@@ -59,7 +61,11 @@ def http_exception(request: Request, exc: HTTPException) -> Response:
 
 def domain_error(request: Request, exc: DomainError) -> Response:
     status = next(
-        (code for cls, code in ((NotFound, 404), (Forbidden, 403), (Conflict, 409), (InvalidInput, 422)) if isinstance(exc, cls)),
+        (
+            code
+            for cls, code in ((NotFound, 404), (Forbidden, 403), (Conflict, 409), (InvalidInput, 422))
+            if isinstance(exc, cls)
+        ),
         400,
     )
     title, text = _TEXTS[status]

@@ -27,7 +27,9 @@ async def _wave(participant_id, label="T1"):
 
 async def _answers(participant_id, label="T1"):
     wave = await _wave(participant_id, label)
-    rows = await Answer.select(Answer.item_id, Answer.status, Answer.value_json, Answer.mode).where(Answer.wave == wave["id"])
+    rows = await Answer.select(Answer.item_id, Answer.status, Answer.value_json, Answer.mode).where(
+        Answer.wave == wave["id"]
+    )
     return {row["item_id"]: row for row in rows}
 
 
@@ -72,8 +74,12 @@ async def test_draft_resume_review_and_submit(client):
     assert saved.status_code == 303 and saved.headers["location"] == f"{link}/saved"
     stored = await _answers(enrolled.participant_id)
     assert {k: (v["status"], v["value_json"]) for k, v in stored.items()} == {
-        "was": ("answered", "8"), "rtwse_1": ("answered", "7"),
-        "rtwse_2": ("skipped", None), "rtwse_3": ("skipped", None), "rtwexp": ("skipped", None)}
+        "was": ("answered", "8"),
+        "rtwse_1": ("answered", "7"),
+        "rtwse_2": ("skipped", None),
+        "rtwse_3": ("skipped", None),
+        "rtwexp": ("skipped", None),
+    }
     assert (await _wave(enrolled.participant_id))["status"] == "in_progress"
 
     # Coming back through the same link resumes at the next unseen page, answers kept.
@@ -83,8 +89,11 @@ async def test_draft_resume_review_and_submit(client):
     assert 'id="was-8" name="was" value="8" checked' in measures.text
 
     await _post(client, f"{link}/page/measures", {"was": "8", "rtwse_1": "7", "rtwse_2": "8", "rtwexp": "9"})
-    work = await _post(client, f"{link}/page/work", {"work_now": "1", "work_hours": "20", "work_form": "2",
-                                                      "benefits": ["aap", "other"]})
+    work = await _post(
+        client,
+        f"{link}/page/work",
+        {"work_now": "1", "work_hours": "20", "work_form": "2", "benefits": ["aap", "other"]},
+    )
     assert work.headers["location"] == f"{link}/page/health"
     review = await client.get(f"{link}/review")
     assert "Vet ikke / usikker" in review.text and "Arbeidsavklaringspenger" in review.text
@@ -111,25 +120,30 @@ async def test_draft_resume_review_and_submit(client):
     # The link now says the wave is done, and nothing can change it any more.
     again = await client.get(link)
     assert "allerede sendt inn" in again.text
-    late = await client.post(f"{link}/page/measures", data={"was": "2", "_csrf_token": csrf_from(page.text)},
-                             follow_redirects=False)
+    late = await client.post(
+        f"{link}/page/measures", data={"was": "2", "_csrf_token": csrf_from(page.text)}, follow_redirects=False
+    )
     assert late.status_code == 303 and (await _answers(enrolled.participant_id))["was"]["value_json"] == "8"
 
 
 async def test_double_submission_stores_one_response(client):
     enrolled = await _person()
     link = f"/a/{await link_for(enrolled.participant_id)}"
-    await _post(client, f"{link}/page/measures", {"was": "6", "rtwse_1": "5", "rtwse_2": "5", "rtwse_3": "6", "rtwexp": "4"})
+    await _post(
+        client, f"{link}/page/measures", {"was": "6", "rtwse_1": "5", "rtwse_2": "5", "rtwse_3": "6", "rtwexp": "4"}
+    )
     page = await client.get(f"{link}/review")
     token = csrf_from(page.text)
-    responses = await asyncio.gather(*(
-        client.post(f"{link}/submit", data={"_csrf_token": token}, follow_redirects=False) for _ in range(4)
-    ))
+    responses = await asyncio.gather(
+        *(client.post(f"{link}/submit", data={"_csrf_token": token}, follow_redirects=False) for _ in range(4))
+    )
     assert sorted(r.headers["location"].split("=")[-1] for r in responses) == ["false", "false", "false", "true"]
     assert await AuditEvent.count().where(AuditEvent.action == "wave.submit") == 1
     wave = await _wave(enrolled.participant_id)
     count = await Answer.count().where(Answer.wave == wave["id"])
-    assert count == len(await _answers(enrolled.participant_id)) == 14  # 5 measures + work_now + 2 lists + health + 5 background
+    assert (
+        count == len(await _answers(enrolled.participant_id)) == 14
+    )  # 5 measures + work_now + 2 lists + health + 5 background
 
 
 async def test_invalid_answers_show_item_errors_in_the_chosen_language_and_store_nothing(client):

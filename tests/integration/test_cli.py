@@ -59,11 +59,22 @@ def test_migrate_user_add_and_bulk_enrol(tmp_path):
     assert refused.returncode == 2  # passwords never come from the command line
     short = mestring("user", "add", "kari@example.no", "--role", "specialist", home=tmp_path, stdin="short\n")
     assert short.returncode == 2 and "10 characters" in short.stderr
-    created = mestring("user", "add", "Kari@Example.no", "--role", "specialist", "--office", "NAV Bergen",
-                       home=tmp_path, stdin="a long enough password\n")
+    created = mestring(
+        "user",
+        "add",
+        "Kari@Example.no",
+        "--role",
+        "specialist",
+        "--office",
+        "NAV Bergen",
+        home=tmp_path,
+        stdin="a long enough password\n",
+    )
     assert created.returncode == 0, created.stderr
     assert "a long enough password" not in created.stdout + created.stderr
-    duplicate = mestring("user", "add", "kari@example.no", "--role", "admin", home=tmp_path, stdin="another password!\n")
+    duplicate = mestring(
+        "user", "add", "kari@example.no", "--role", "admin", home=tmp_path, stdin="another password!\n"
+    )
     assert duplicate.returncode == 1
 
     bad = tmp_path / "bad.csv"
@@ -127,10 +138,16 @@ def test_demo_seed_only_shows_every_wave_state(tmp_path):
     statuses = {row[0] for row in database.execute("select distinct status from wave")}
     assert {"pending", "in_progress", "answered", "withdrawn"} <= statuses
     now = "strftime('%Y-%m-%d %H:%M:%S', 'now')"
-    missed = database.execute(f"select count(*) from wave where status in ('pending','in_progress') and closes_at < {now}").fetchone()[0]
-    upcoming = database.execute(f"select count(*) from wave where status = 'pending' and opens_at > {now}").fetchone()[0]
+    missed = database.execute(
+        f"select count(*) from wave where status in ('pending','in_progress') and closes_at < {now}"
+    ).fetchone()[0]
+    upcoming = database.execute(f"select count(*) from wave where status = 'pending' and opens_at > {now}").fetchone()[
+        0
+    ]
     assert missed > 0 and upcoming > 0
-    work_capacity = [row[0] for row in database.execute("select work_capacity from wave where work_capacity is not null")]
+    work_capacity = [
+        row[0] for row in database.execute("select work_capacity from wave where work_capacity is not null")
+    ]
     assert len(set(work_capacity)) >= 5
     again = mestring("demo", "--seed-only", "--home", str(tmp_path), home=tmp_path)
     assert again.returncode == 0 and "Seeding" not in again.stderr

@@ -29,7 +29,9 @@ def _transport(sink):
 
 
 async def _dispatch(sink, now=None):
-    return await dispatch_once(_transport(sink), base_url="http://mestring.test", sender="Studie <s@example.no>", now=now)
+    return await dispatch_once(
+        _transport(sink), base_url="http://mestring.test", sender="Studie <s@example.no>", now=now
+    )
 
 
 async def test_invitation_goes_out_once_over_smtp_with_a_hashed_link(db, smtp_sink):
@@ -76,7 +78,9 @@ async def test_nothing_is_sent_for_answered_closed_withdrawn_or_paper(db, smtp_s
     await enrol_person(specialist, "P", None, contact_mode="paper")
     long_ago = utcnow() - dt.timedelta(days=400)
     closed = await enrol_person(specialist, "C", "c@example.no", enrolled_on=long_ago.date(), now=long_ago)
-    wave = await Wave.select(Wave.id).where((Wave.participant == answered.participant_id) & (Wave.label == "T1")).first()
+    wave = (
+        await Wave.select(Wave.id).where((Wave.participant == answered.participant_id) & (Wave.label == "T1")).first()
+    )
     await record_complete_response(wave["id"], {"was": 7}, mode="paper", language="nb", actor=audit.SYSTEM)
     await withdraw_participant(withdrawn.participant_id, audit.SYSTEM)
 
@@ -91,10 +95,16 @@ async def test_later_waves_are_invited_when_they_open(db, smtp_sink):
     specialist = await make_staff("spes@example.no")
     enrolled = await enrol_person(specialist, "T", "t@example.no")
     await _dispatch(smtp_sink)
-    t2 = await Wave.select(Wave.opens_at).where((Wave.participant == enrolled.participant_id) & (Wave.label == "T2")).first()
+    t2 = (
+        await Wave.select(Wave.opens_at)
+        .where((Wave.participant == enrolled.participant_id) & (Wave.label == "T2"))
+        .first()
+    )
     report = await _dispatch(smtp_sink, now=t2["opens_at"] + dt.timedelta(hours=10))
     assert report.queued == 1 and len(report.sent) == 1 and len(smtp_sink.messages) == 2
-    labels = await OutgoingMessage.select(OutgoingMessage.wave.label, OutgoingMessage.status).order_by(OutgoingMessage.id)
+    labels = await OutgoingMessage.select(OutgoingMessage.wave.label, OutgoingMessage.status).order_by(
+        OutgoingMessage.id
+    )
     assert [(m["wave.label"], m["status"]) for m in labels] == [("T1", "sent"), ("T2", "sent")]
     assert "3" in smtp_sink.messages[1].get_body(preferencelist=("plain",)).get_content()
 
@@ -126,10 +136,12 @@ async def test_two_dispatchers_at_once_send_each_message_once(db, smtp_sink):
     specialist = await make_staff("spes@example.no")
     for number in range(24):
         await enrol_person(specialist, f"P{number}", f"p{number}@example.no")
-    reports = await asyncio.gather(*(
-        dispatch_once(_transport(smtp_sink), base_url="http://mestring.test", sender="s@example.no", batch_size=5)
-        for _ in range(3)
-    ))
+    reports = await asyncio.gather(
+        *(
+            dispatch_once(_transport(smtp_sink), base_url="http://mestring.test", sender="s@example.no", batch_size=5)
+            for _ in range(3)
+        )
+    )
     sent = [message_id for report in reports for message_id in report.sent]
     assert len(sent) == len(set(sent)) == 24
     recipients = [m["To"] for m in smtp_sink.messages]
@@ -148,7 +160,9 @@ async def test_two_dispatcher_processes_send_each_message_once(db, smtp_sink, tm
         "MESTRING_SECRET_KEY": "s" * 40,
     }
     command = [sys.executable, "-m", "mestring_cli", "dispatch", "--once"]
-    processes = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    processes = [
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)
+    ]
     outputs = [await asyncio.to_thread(p.communicate, timeout=120) for p in processes]
     assert [p.returncode for p in processes] == [0, 0], outputs
     sent_lines = [line for out, _ in outputs for line in out.splitlines() if line.startswith("sent message")]

@@ -44,9 +44,15 @@ async def test_enrolment_creates_participant_identity_waves_invitation_and_audit
     participant = await Participant.select().where(Participant.id == enrolled.participant_id).first()
     assert participant["study_id"] == enrolled.study_id and len(enrolled.study_id) == 9
     assert participant["programme"] == "kvp" and participant["status"] == "active"
-    identity = await ParticipantIdentity.select().where(ParticipantIdentity.participant == enrolled.participant_id).first()
+    identity = (
+        await ParticipantIdentity.select().where(ParticipantIdentity.participant == enrolled.participant_id).first()
+    )
     assert identity["name"] == "Kari Testesen" and identity["email_normalised"] == "kari@example.no"
-    waves = await Wave.select(Wave.label, Wave.months).where(Wave.participant == enrolled.participant_id).order_by(Wave.opens_at)
+    waves = (
+        await Wave.select(Wave.label, Wave.months)
+        .where(Wave.participant == enrolled.participant_id)
+        .order_by(Wave.opens_at)
+    )
     assert [(w["label"], w["months"]) for w in waves] == [("T1", 0), ("T2", 3), ("T3", 12), ("T4", 18)]
     messages = await OutgoingMessage.select(OutgoingMessage.kind, OutgoingMessage.status, OutgoingMessage.wave.label)
     assert messages == [{"kind": "invitation", "status": "queued", "wave.label": "T1"}]
@@ -118,11 +124,17 @@ async def test_bulk_enrolment_plans_waves_from_past_enrolment_dates(db):
     study = await current_study()
     rows, problems = read_cohort_csv(COHORT)
     assert problems == [] and [line for line, _ in rows] == [2, 3, 4]
-    now = dt.datetime(2026, 11, 22, 12, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 11, 22, 12, tzinfo=dt.UTC)
     seen = []
-    enrolled = await enrol_many(rows, study, audit.COMMAND_LINE, today=OSLO_TODAY, now=now, progress=lambda d, t: seen.append((d, t)))
+    enrolled = await enrol_many(
+        rows, study, audit.COMMAND_LINE, today=OSLO_TODAY, now=now, progress=lambda d, t: seen.append((d, t))
+    )
     assert len(enrolled) == 3 and seen[-1] == (3, 3)
-    anne = await Wave.select(Wave.label, Wave.opens_at).where(Wave.participant == enrolled[0].participant_id).order_by(Wave.opens_at)
+    anne = (
+        await Wave.select(Wave.label, Wave.opens_at)
+        .where(Wave.participant == enrolled[0].participant_id)
+        .order_by(Wave.opens_at)
+    )
     local_days = [w["opens_at"].astimezone(study.timezone).date() for w in anne]
     assert local_days == [dt.date(2025, 1, 31), dt.date(2025, 4, 30), dt.date(2026, 1, 31), dt.date(2026, 7, 31)]
     # Only Ola's T1 is open on 22 Nov 2026; Anne's waves have all closed, Per answers on paper.
@@ -174,6 +186,8 @@ async def test_enrolment_by_withdrawn_email_is_allowed_again(db):
     first = await enrol_person(specialist, email="back@example.no")
     await withdraw_participant(first.participant_id, audit.SYSTEM)
     study = await current_study()
-    entry = check_enrolment(_raw(email="back@example.no", consent_date=utcnow().date().isoformat()), study, utcnow().date())
+    entry = check_enrolment(
+        _raw(email="back@example.no", consent_date=utcnow().date().isoformat()), study, utcnow().date()
+    )
     again = await enrol(entry, study, specialist.id, audit.SYSTEM)
     assert again.study_id != first.study_id

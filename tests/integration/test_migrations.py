@@ -67,10 +67,18 @@ async def test_unique_indexes_hold(db):
     specialist = await make_staff("s@example.com")
     enrolled = await enrol_person(specialist)
     wave = await Wave.select().where(Wave.participant == enrolled.participant_id).first()
-    twin = Wave(participant=wave["participant"], label="T1", months=0, opens_at=wave["opens_at"], closes_at=wave["closes_at"])
-    with pytest.raises(Exception, match="(?i)unique"):
+    twin = Wave(
+        participant=wave["participant"], label="T1", months=0, opens_at=wave["opens_at"], closes_at=wave["closes_at"]
+    )
+    with pytest.raises(Exception, match=r"(?i)unique"):
         await Wave.insert(twin)
-    await Answer.insert(Answer(wave=wave["id"], item_id="was", status="answered", value_json="5", instrument_version="v", mode="web"))
-    with pytest.raises(Exception, match="(?i)unique"):
-        await Answer.insert(Answer(wave=wave["id"], item_id="was", status="answered", value_json="6", instrument_version="v", mode="web"))
+    await Answer.insert(
+        Answer(wave=wave["id"], item_id="was", status="answered", value_json="5", instrument_version="v", mode="web")
+    )
+    with pytest.raises(Exception, match=r"(?i)unique"):
+        await Answer.insert(
+            Answer(
+                wave=wave["id"], item_id="was", status="answered", value_json="6", instrument_version="v", mode="web"
+            )
+        )
     assert await Staff.count() == 1

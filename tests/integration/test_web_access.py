@@ -41,7 +41,7 @@ STAFF_PAGES = ["/caseload", "/enrol", "/outbox", "/research", "/admin"]
 
 
 async def test_anonymous_visitors_are_sent_to_login_and_the_api_says_401(client):
-    for path in STAFF_PAGES + ["/caseload/ABCD-EFGH"]:
+    for path in [*STAFF_PAGES, "/caseload/ABCD-EFGH"]:
         response = await client.get(path, follow_redirects=False)
         assert response.status_code in (302, 303), path
         assert response.headers["location"].startswith("/login?next=")
@@ -89,7 +89,9 @@ async def test_a_specialist_sees_only_their_own_job_seekers(client):
     token = csrf_from(page.text)
     response = await client.post(f"/caseload/{foreign.study_id}/withdraw", data={"_csrf_token": token})
     assert response.status_code == 404
-    assert (await Participant.select(Participant.status).where(Participant.study_id == foreign.study_id).first())["status"] == "active"
+    assert (await Participant.select(Participant.status).where(Participant.study_id == foreign.study_id).first())[
+        "status"
+    ] == "active"
 
 
 async def test_researchers_see_no_names_or_email_addresses(client):
@@ -114,8 +116,13 @@ async def test_forms_without_or_with_a_forged_csrf_token_are_refused(client):
     form = await client.get("/enrol")
     valid = csrf_from(form.text)
     data = {
-        "name": "Csrf Test", "email": "csrf@example.no", "language": "nb", "programme": "kvp",
-        "contact_mode": "email", "consent_date": dt.date.today().isoformat(), "consent_version": "1",
+        "name": "Csrf Test",
+        "email": "csrf@example.no",
+        "language": "nb",
+        "programme": "kvp",
+        "contact_mode": "email",
+        "consent_date": dt.date.today().isoformat(),
+        "consent_version": "1",
     }
     missing = await client.post("/enrol", data=data)
     forged = await client.post("/enrol", data={**data, "_csrf_token": valid[:-4] + "AAAA"})
@@ -163,7 +170,12 @@ async def test_open_redirects_are_not_followed_after_login(client):
     assert "evil.example" not in page.text
     response = await client.post(
         "/login",
-        data={"email": "spes@example.no", "password": PASSWORD, "next": "https://evil.example", "_csrf_token": csrf_from(page.text)},
+        data={
+            "email": "spes@example.no",
+            "password": PASSWORD,
+            "next": "https://evil.example",
+            "_csrf_token": csrf_from(page.text),
+        },
         follow_redirects=False,
     )
     assert response.headers["location"] == "/caseload"

@@ -33,16 +33,20 @@ def test_plan_waves_opens_at_local_midnight_across_summer_time():
     waves = plan_waves(dt.date(2026, 1, 31), ("T1", "T2", "T3", "T4"), (0, 3, 12, 18), 30, OSLO)
     assert [w.label for w in waves] == ["T1", "T2", "T3", "T4"]
     assert [w.opens_at.astimezone(OSLO).date() for w in waves] == [
-        dt.date(2026, 1, 31), dt.date(2026, 4, 30), dt.date(2027, 1, 31), dt.date(2027, 7, 31)]
+        dt.date(2026, 1, 31),
+        dt.date(2026, 4, 30),
+        dt.date(2027, 1, 31),
+        dt.date(2027, 7, 31),
+    ]
     # Winter: UTC+1; summer: UTC+2, and both open at 00:00 local time.
-    assert waves[0].opens_at == dt.datetime(2026, 1, 30, 23, 0, tzinfo=dt.timezone.utc)
-    assert waves[1].opens_at == dt.datetime(2026, 4, 29, 22, 0, tzinfo=dt.timezone.utc)
+    assert waves[0].opens_at == dt.datetime(2026, 1, 30, 23, 0, tzinfo=dt.UTC)
+    assert waves[1].opens_at == dt.datetime(2026, 4, 29, 22, 0, tzinfo=dt.UTC)
     assert all(w.opens_at.astimezone(OSLO).time() == dt.time(0, 0) for w in waves)
     assert all((w.closes_at.astimezone(OSLO).date() - w.opens_at.astimezone(OSLO).date()).days == 30 for w in waves)
 
 
 def test_wave_state_follows_the_clock():
-    opens = dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc)
+    opens = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
     closes = opens + dt.timedelta(days=30)
     before, during, after = opens - dt.timedelta(days=1), opens + dt.timedelta(days=1), closes
     assert wave_state("pending", opens, closes, before, False) == "not_yet_open"

@@ -49,7 +49,12 @@ def test_overrides(tmp_path):
     assert settings.mail_from == "Studien <studie@example.no>"
     server = settings.smtp_server
     assert (server.host, server.port, server.use_tls, server.username, server.password) == (
-        "mail.example.no", 465, True, "user", "p@ss")
+        "mail.example.no",
+        465,
+        True,
+        "user",
+        "p@ss",
+    )
 
 
 def test_sqlite_urls_relative_and_absolute(tmp_path):

@@ -69,7 +69,7 @@ def test_language_negotiation():
 def test_norwegian_date_formats():
     import datetime as dt
 
-    moment = dt.datetime(2026, 7, 1, 12, 5, tzinfo=dt.timezone.utc)
+    moment = dt.datetime(2026, 7, 1, 12, 5, tzinfo=dt.UTC)
     assert i18n.format_date(moment) == "01.07.2026"
     assert i18n.format_datetime(moment, "nb") == "01.07.2026 kl. 14.05"
     assert i18n.format_datetime(moment, "en") == "01.07.2026 14:05"

@@ -9,44 +9,19 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from instruments import Item
 from survey_app.services import answering
 from survey_app.services.answering import FormState, InvalidAnswers, LinkInvalid
 from survey_app.web.auth import PUBLIC_OPT
-from survey_app.web.rendering import page, request_language
+from survey_app.web.rendering import chosen_language, page, request_language
 
 
 def _language(request: Request, state: FormState | None = None) -> str:
     return request_language(request, preferred=state.language if state else None)
 
 
-def _sections(state: FormState) -> list:
-    return list(state.instrument.sections_for_wave(state.wave_label))
-
-
-def _applies(item: Item, values: Mapping[str, object]) -> bool:
-    return item.shown_if is None or values.get(item.shown_if.item) == item.shown_if.equals
-
-
 def _resume_target(token: str, state: FormState) -> str:
-    """The first page with a question not yet seen, else the review."""
-    for section in _sections(state):
-        for item in state.instrument.section_items(section.id, state.wave_label):
-            if item.id not in state.saved and _applies(item, state.saved):
-                return f"/a/{token}/page/{section.id}"
-    return f"/a/{token}/review"
-
-
-def _form_values(items: list[Item], form) -> dict[str, object]:
-    """Form fields as validation wants them: a list for multi-select items, else one value."""
-    values: dict[str, object] = {}
-    for item in items:
-        submitted = form.getall(item.id) if item.id in form else []
-        if item.kind == "multi":
-            values[item.id] = submitted
-        elif submitted:
-            values[item.id] = submitted[0] if len(submitted) == 1 else submitted
-    return values
+    section_id = answering.first_unseen_section(state)
+    return f"/a/{token}/page/{section_id}" if section_id else f"/a/{token}/review"
 
 
 def _invalid(request: Request) -> Template:
@@ -94,7 +69,7 @@ class AnswerFormController(Controller):
         values: Mapping[str, object],
         errors: Mapping,
     ) -> Template:
-        sections = _sections(state)
+        sections = list(state.instrument.sections_for_wave(state.wave_label))
         ids = [s.id for s in sections]
         if section_id not in ids:
             return _invalid(request)
@@ -117,35 +92,24 @@ class AnswerFormController(Controller):
 
     @post("/page/{section:str}", name="form-save")
     async def save_page(self, request: Request, token: FromPath[str], section: FromPath[str]) -> Template | Redirect:
-        try:
-            state = await answering.open_link(token)
-        except LinkInvalid:
-            return _invalid(request)
-        if state.submitted:
-            return Redirect(f"/a/{token}", status_code=303)
-        ids = [s.id for s in _sections(state)]
-        if section not in ids:
-            return _invalid(request)
         form = await request.form()
-        items = list(state.instrument.section_items(section, state.wave_label))
-        submitted = _form_values(items, form)
-        language = _language(request, state)
+        fields = {key: form.getall(key) for key in form}
         try:
-            await answering.save_page(token, section, submitted, language)
+            saved = await answering.save_page(token, section, fields, chosen_language(request))
         except InvalidAnswers as exc:
-            return self._render_page(request, token, state, section, values=submitted, errors=exc.result.errors)
+            return self._render_page(request, token, exc.state, section, values=exc.values, errors=exc.result.errors)
         except answering.AlreadySubmitted:
             return Redirect(f"/a/{token}", status_code=303)
         except LinkInvalid:
             return _invalid(request)
         action = form.get("action", "next")
-        position = ids.index(section)
+        sections, position = saved.sections, saved.position
         if action == "later":
             return Redirect(f"/a/{token}/saved", status_code=303)
         if action == "back":
-            return Redirect(f"/a/{token}/page/{ids[position - 1]}" if position else f"/a/{token}", status_code=303)
-        if position + 1 < len(ids):
-            return Redirect(f"/a/{token}/page/{ids[position + 1]}", status_code=303)
+            return Redirect(f"/a/{token}/page/{sections[position - 1]}" if position else f"/a/{token}", status_code=303)
+        if position + 1 < len(sections):
+            return Redirect(f"/a/{token}/page/{sections[position + 1]}", status_code=303)
         return Redirect(f"/a/{token}/review", status_code=303)
 
     @get("/saved", name="form-saved")
@@ -165,7 +129,8 @@ class AnswerFormController(Controller):
         if state.submitted:
             return Redirect(f"/a/{token}")
         sections = [
-            (section, state.instrument.section_items(section.id, state.wave_label)) for section in _sections(state)
+            (section, state.instrument.section_items(section.id, state.wave_label))
+            for section in state.instrument.sections_for_wave(state.wave_label)
         ]
         return page(
             request,
@@ -174,14 +139,13 @@ class AnswerFormController(Controller):
             state=state,
             token=token,
             sections=sections,
-            applies=_applies,
+            applies=answering.item_applies,
         )
 
     @post("/submit", name="form-submit")
     async def submit(self, request: Request, token: FromPath[str]) -> Template | Redirect:
         try:
-            state = await answering.open_link(token)
-            result = await answering.submit(token, _language(request, state))
+            result = await answering.submit(token, chosen_language(request))
         except LinkInvalid:
             return _invalid(request)
         return Redirect(f"/a/{token}?sent={'true' if result.first_time else 'false'}", status_code=303)

@@ -108,7 +108,10 @@ class ApiController(Controller):
             language=detail.language,
             consent_date=detail.consent_date,
             consent_version=detail.consent_version,
-            answers={wave: {k: list(v) if isinstance(v, tuple) else v for k, v in items.items()} for wave, items in detail.answers.items()},
+            answers={
+                wave: {k: list(v) if isinstance(v, tuple) else v for k, v in items.items()}
+                for wave, items in detail.answers.items()
+            },
         )
 
     @get("/research/response", guards=[roles("researcher", "admin")], name="api-response")

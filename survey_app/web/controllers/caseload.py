@@ -32,7 +32,9 @@ class CaseloadController(Controller):
         )
 
     @get("/{study_id:str}", name="participant")
-    async def participant(self, request: Request, study_id: FromPath[str], enrolled: FromQuery[bool] = False) -> Template:
+    async def participant(
+        self, request: Request, study_id: FromPath[str], enrolled: FromQuery[bool] = False
+    ) -> Template:
         study = await current_study()
         detail = await participant_detail(current_user(request).id, study_id)
         return page(

@@ -35,11 +35,7 @@ class OutboxController(Controller):
     @get("/", name="outbox")
     async def list_messages(self, request: Request) -> Template:
         visible = await _visible_message_ids(request)
-        entries = [
-            entry
-            for entry in _outbox(request).entries()
-            if visible is None or entry.message_id in visible
-        ]
+        entries = [entry for entry in _outbox(request).entries() if visible is None or entry.message_id in visible]
         return page(request, "staff/outbox.html", entries=entries)
 
     @get("/{key:str}", name="outbox-message")
