@@ -83,6 +83,14 @@ async def test_a_specialist_sees_only_their_own_job_seekers(client):
 
     api = await client.get("/api/v1/caseload")
     assert [entry["name"] for entry in api.json()] == ["Mette Min"]
+    assert [(w["label"], w["state"]) for w in api.json()[0]["waves"]] == [
+        ("T1", "open"),
+        ("T2", "not_yet_open"),
+        ("T3", "not_yet_open"),
+        ("T4", "not_yet_open"),
+    ]
+    detail = (await client.get(f"/api/v1/caseload/{own.study_id}")).json()
+    assert detail["email"] == "mette@example.no" and detail["answers"]["T1"] == {}
     assert (await client.get(f"/api/v1/caseload/{foreign.study_id}")).status_code == 404
 
     # Withdrawing someone else's job seeker is refused and changes nothing.
@@ -179,3 +187,10 @@ async def test_open_redirects_are_not_followed_after_login(client):
         follow_redirects=False,
     )
     assert response.headers["location"] == "/caseload"
+
+
+async def test_openapi_describes_the_api(client):
+    schema = await client.get("/schema/openapi.json")
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    assert {"/api/v1/caseload", "/api/v1/caseload/{study_id}", "/api/v1/research/response"} <= set(paths)

@@ -24,20 +24,23 @@ def _resume_target(token: str, state: FormState) -> str:
     return f"/a/{token}/page/{section_id}" if section_id else f"/a/{token}/review"
 
 
-def _invalid(request: Request) -> Template:
+def _invalid(request: Request, _: LinkInvalid) -> Template:
+    """Unknown, expired, not yet open or withdrawn: one page for all, revealing nothing."""
     return page(request, "form/invalid.html", language=_language(request), status_code=404)
+
+
+def _already_submitted(request: Request, _: answering.AlreadySubmitted) -> Redirect:
+    return Redirect(f"/a/{request.path_params['token']}", status_code=303)
 
 
 class AnswerFormController(Controller):
     path = "/a/{token:str}"
     opt = {PUBLIC_OPT: True}
+    exception_handlers = {LinkInvalid: _invalid, answering.AlreadySubmitted: _already_submitted}
 
     @get("/", name="form-start")
     async def start(self, request: Request, token: FromPath[str], sent: FromQuery[bool] = False) -> Template:
-        try:
-            state = await answering.open_link(token)
-        except LinkInvalid:
-            return _invalid(request)
+        state = await answering.open_link(token)
         language = _language(request, state)
         if state.submitted:
             return page(request, "form/done.html", language=language, state=state, just_sent=sent, token=token)
@@ -52,10 +55,7 @@ class AnswerFormController(Controller):
 
     @get("/page/{section:str}", name="form-page")
     async def show_page(self, request: Request, token: FromPath[str], section: FromPath[str]) -> Template | Redirect:
-        try:
-            state = await answering.open_link(token)
-        except LinkInvalid:
-            return _invalid(request)
+        state = await answering.open_link(token)
         if state.submitted:
             return Redirect(f"/a/{token}")
         return self._render_page(request, token, state, section, values=state.saved, errors={})
@@ -63,7 +63,7 @@ class AnswerFormController(Controller):
     def _render_page(
         self,
         request: Request,
-        token: FromPath[str],
+        token: str,
         state: FormState,
         section_id: str,
         values: Mapping[str, object],
@@ -72,7 +72,7 @@ class AnswerFormController(Controller):
         sections = list(state.instrument.sections_for_wave(state.wave_label))
         ids = [s.id for s in sections]
         if section_id not in ids:
-            return _invalid(request)
+            raise LinkInvalid()
         position = ids.index(section_id)
         language = _language(request, state)
         return page(
@@ -98,10 +98,6 @@ class AnswerFormController(Controller):
             saved = await answering.save_page(token, section, fields, chosen_language(request))
         except InvalidAnswers as exc:
             return self._render_page(request, token, exc.state, section, values=exc.values, errors=exc.result.errors)
-        except answering.AlreadySubmitted:
-            return Redirect(f"/a/{token}", status_code=303)
-        except LinkInvalid:
-            return _invalid(request)
         action = form.get("action", "next")
         sections, position = saved.sections, saved.position
         if action == "later":
@@ -114,18 +110,12 @@ class AnswerFormController(Controller):
 
     @get("/saved", name="form-saved")
     async def saved(self, request: Request, token: FromPath[str]) -> Template:
-        try:
-            state = await answering.open_link(token)
-        except LinkInvalid:
-            return _invalid(request)
+        state = await answering.open_link(token)
         return page(request, "form/saved.html", language=_language(request, state), state=state, token=token)
 
     @get("/review", name="form-review")
     async def review(self, request: Request, token: FromPath[str]) -> Template | Redirect:
-        try:
-            state = await answering.open_link(token)
-        except LinkInvalid:
-            return _invalid(request)
+        state = await answering.open_link(token)
         if state.submitted:
             return Redirect(f"/a/{token}")
         sections = [
@@ -144,25 +134,16 @@ class AnswerFormController(Controller):
 
     @post("/submit", name="form-submit")
     async def submit(self, request: Request, token: FromPath[str]) -> Template | Redirect:
-        try:
-            result = await answering.submit(token, chosen_language(request))
-        except LinkInvalid:
-            return _invalid(request)
+        result = await answering.submit(token, chosen_language(request))
         return Redirect(f"/a/{token}?sent={'true' if result.first_time else 'false'}", status_code=303)
 
     @get("/leave", name="form-leave")
     async def leave_confirm(self, request: Request, token: FromPath[str]) -> Template:
-        try:
-            state = await answering.open_link(token)
-        except LinkInvalid:
-            return _invalid(request)
+        state = await answering.open_link(token)
         return page(request, "form/leave.html", language=_language(request, state), state=state, token=token)
 
     @post("/leave", name="form-leave-confirm")
     async def leave(self, request: Request, token: FromPath[str]) -> Template:
-        try:
-            state = await answering.open_link(token)
-            await answering.withdraw_by_link(token)
-        except LinkInvalid:
-            return _invalid(request)
+        state = await answering.open_link(token)
+        await answering.withdraw_by_link(token)
         return page(request, "form/left.html", language=_language(request, state))

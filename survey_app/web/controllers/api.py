@@ -9,25 +9,10 @@ import msgspec
 from litestar import Controller, Request, get
 from litestar.params import FromPath
 
-from survey_app.services.caseload import CaseloadEntry, caseload, participant_detail
+from survey_app.services.caseload import CaseloadEntry, WaveView, caseload, participant_detail
 from survey_app.services.research import response_overview
 from survey_app.web.auth import roles
 from survey_app.web.rendering import current_user
-
-
-class WaveOut(msgspec.Struct):
-    label: str
-    months: int
-    state: str
-    opens_at: dt.datetime
-    closes_at: dt.datetime
-    submitted_at: dt.datetime | None
-    mode: str | None
-    work_capacity: int | None
-    work_capacity_band: str | None
-    coping_beliefs: float | None
-    rtw_expectation: int | None
-    rtw_expectation_dont_know: bool | None
 
 
 class CaseloadEntryOut(msgspec.Struct):
@@ -38,7 +23,7 @@ class CaseloadEntryOut(msgspec.Struct):
     status: str
     enrolled_on: dt.date
     work_capacity_change: int | None
-    waves: list[WaveOut]
+    waves: list[WaveView]
 
 
 class ParticipantOut(msgspec.Struct):
@@ -68,23 +53,7 @@ def _entry_out(entry: CaseloadEntry) -> CaseloadEntryOut:
         status=entry.status,
         enrolled_on=entry.enrolled_on,
         work_capacity_change=entry.work_capacity_change,
-        waves=[
-            WaveOut(
-                label=w.label,
-                months=w.months,
-                state=w.state,
-                opens_at=w.opens_at,
-                closes_at=w.closes_at,
-                submitted_at=w.submitted_at,
-                mode=w.mode,
-                work_capacity=w.work_capacity,
-                work_capacity_band=w.work_capacity_band,
-                coping_beliefs=w.coping_beliefs,
-                rtw_expectation=w.rtw_expectation,
-                rtw_expectation_dont_know=w.rtw_expectation_dont_know,
-            )
-            for w in entry.waves
-        ],
+        waves=list(entry.waves),
     )
 
 
