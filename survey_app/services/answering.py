@@ -157,15 +157,18 @@ async def save_page(
     section_id: str,
     fields: Mapping[str, Sequence[str]],
     chosen_language: str | None,
+    moving_on: bool = True,
     now: dt.datetime | None = None,
 ) -> PageSaved:
     """Validate and store one page (section) of answers as a draft.
 
     ``fields`` are the form's fields (each with its list of values); error messages are in
-    ``chosen_language`` or else the participant's language. Items left empty are stored as
-    skipped; items that do not apply (their condition is not met) lose any earlier answer.
-    Raises :class:`InvalidAnswers` and stores nothing when an item is invalid, and
-    :class:`LinkInvalid` for a page the wave does not have.
+    ``chosen_language`` or else the participant's language. A question answered with the
+    "skip" option is stored as skipped. One left empty is stored as skipped when the person
+    goes on to the next page (``moving_on``), but stays unanswered when they go back or stop
+    for now, so that the link resumes on this page. Questions that do not apply (their
+    condition is not met) lose any earlier answer. Raises :class:`InvalidAnswers` and stores
+    nothing when an item is invalid, and :class:`LinkInvalid` for a page the wave lacks.
     """
     now = now or utcnow()
     async with write_transaction():
@@ -184,9 +187,14 @@ async def save_page(
         )
         if not result.ok:
             raise InvalidAnswers(result, state, values)
-        not_applicable = [item_id for item_id in item_ids if item_id not in result.answers]
-        if not_applicable:
-            await Answer.delete().where((Answer.wave == state.wave_id) & Answer.item_id.is_in(not_applicable))
+        kept = {
+            item_id: answer
+            for item_id, answer in result.answers.items()
+            if moving_on or not answer.skipped or _explicitly_skipped(state.instrument.item(item_id), fields)
+        }
+        cleared = [item_id for item_id in item_ids if item_id not in kept and item_id in state.saved]
+        if cleared:
+            await Answer.delete().where((Answer.wave == state.wave_id) & Answer.item_id.is_in(cleared))
         rows = [
             Answer(
                 wave=state.wave_id,
@@ -198,7 +206,7 @@ async def save_page(
                 answered_at=now,
                 updated_at=now,
             )
-            for answer in result.answers.values()
+            for answer in kept.values()
         ]
         if rows:
             await Answer.insert(*rows).on_conflict(
@@ -206,15 +214,25 @@ async def save_page(
                 action="DO UPDATE",
                 values=[Answer.status, Answer.value_json, Answer.updated_at],
             )
-        changes = {
-            Wave.status: "in_progress",
-            Wave.instrument_version: state.instrument.version,
-            Wave.language: language,
-        }
-        if state.status == "pending":
-            changes[Wave.started_at] = now
-        await Wave.update(changes).where((Wave.id == state.wave_id) & (Wave.status != "answered"))
+        if state.status == "pending" or state.wave_language != language:
+            changes = {
+                Wave.status: "in_progress",
+                Wave.instrument_version: state.instrument.version,
+                Wave.language: language,
+            }
+            if state.status == "pending":
+                changes[Wave.started_at] = now
+            await Wave.update(changes).where((Wave.id == state.wave_id) & (Wave.status != "answered"))
     return PageSaved(sections=sections, position=sections.index(section_id))
+
+
+# Questions answered with radio buttons offer an explicit "skip this question" choice,
+# which arrives as an empty value; an untouched radio group sends nothing at all.
+_RADIO_KINDS = frozenset({"scale", "single", "yes_no"})
+
+
+def _explicitly_skipped(item: Item, fields: Mapping[str, Sequence[str]]) -> bool:
+    return item.kind in _RADIO_KINDS and list(fields.get(item.id, ())) == [""]
 
 
 def _jsonable(value: object) -> object:

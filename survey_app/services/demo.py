@@ -235,7 +235,7 @@ async def _play_waves(rng: random.Random, participant_id: int, entry: EnrolmentI
             token, token_hash = new_token()
             await LinkToken.insert(LinkToken(wave=wave["id"], token_hash=token_hash))
             first_page = {k: [str(v)] for k, v in _answers(rng, capacity, index, in_work).items() if k in _FIRST_PAGE}
-            await save_page(token, "measures", first_page, entry.language, now)
+            await save_page(token, "measures", first_page, entry.language, now=now)
 
 
 async def _historical_invitation(participant_id: int, wave_id: int, sent_at: dt.datetime) -> None:

@@ -70,23 +70,29 @@ async def test_draft_resume_review_and_submit(client):
     intro = await client.get(link)
     assert intro.status_code == 200 and f'href="{link}/page/measures"' in intro.text
 
-    saved = await _post(client, f"{link}/page/measures", {"was": "8", "rtwse_1": "7", "action": "later"})
+    saved = await _post(client, f"{link}/page/measures", {"was": "8", "rtwse_1": "7", "rtwse_3": "", "action": "later"})
     assert saved.status_code == 303 and saved.headers["location"] == f"{link}/saved"
     stored = await _answers(enrolled.participant_id)
+    # Untouched questions stay unanswered when stopping for now; "skip this question" is kept.
     assert {k: (v["status"], v["value_json"]) for k, v in stored.items()} == {
         "was": ("answered", "8"),
         "rtwse_1": ("answered", "7"),
-        "rtwse_2": ("skipped", None),
         "rtwse_3": ("skipped", None),
-        "rtwexp": ("skipped", None),
     }
     assert (await _wave(enrolled.participant_id))["status"] == "in_progress"
 
-    # Coming back through the same link resumes at the next unseen page, answers kept.
+    # Coming back through the same link resumes on the page left, answers kept.
     resumed = await client.get(link)
-    assert f'href="{link}/page/work"' in resumed.text
+    assert f'href="{link}/page/measures"' in resumed.text
     measures = await client.get(f"{link}/page/measures")
     assert 'id="was-8" name="was" value="8" checked' in measures.text
+    assert 'id="rtwse_3-skip" name="rtwse_3" value="" checked' in measures.text
+    assert 'id="rtwse_2-skip" name="rtwse_2" value="" checked' not in measures.text
+
+    # Going on to the next page counts what was left empty as skipped, and resumes after it.
+    await _post(client, f"{link}/page/measures", {"was": "8", "rtwse_1": "7"})
+    assert (await _answers(enrolled.participant_id))["rtwse_2"]["status"] == "skipped"
+    assert f'href="{link}/page/work"' in (await client.get(link)).text
 
     await _post(client, f"{link}/page/measures", {"was": "8", "rtwse_1": "7", "rtwse_2": "8", "rtwexp": "9"})
     work = await _post(

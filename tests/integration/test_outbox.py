@@ -26,7 +26,7 @@ async def test_loopback_server_files_messages_the_outbox_lists(db, tmp_path):
     entries = outbox.entries()
     assert len(report.sent) == 1 and len(entries) == 1
     assert entries[0].recipient == "olga@example.no" and entries[0].message_id == report.sent[0]
-    entry, message = outbox.read(entries[0].key)
+    _, message = outbox.read(entries[0].key)
     assert "http://demo.test/a/" in message.get_body(preferencelist=("plain",)).get_content()
     assert outbox.read("../../etc/passwd") is None and outbox.read("") is None
 

@@ -64,7 +64,9 @@ def test_other_languages(language, subject):
 
 
 def test_reminder_and_later_wave_and_specialist_as_fallback_contact():
-    context = dataclasses.replace(CONTEXT, kind="reminder", wave_label="T2", wave_months=3, contact_name="", contact_email="")
+    context = dataclasses.replace(
+        CONTEXT, kind="reminder", wave_label="T2", wave_months=3, contact_name="", contact_email=""
+    )
     message = compose(context, "s@example.no", NOW)
     text, _ = _parts(message)
     assert message["Subject"].startswith("Påminnelse")

@@ -94,11 +94,13 @@ class AnswerFormController(Controller):
     async def save_page(self, request: Request, token: FromPath[str], section: FromPath[str]) -> Template | Redirect:
         form = await request.form()
         fields = {key: form.getall(key) for key in form}
+        action = form.get("action", "next")
         try:
-            saved = await answering.save_page(token, section, fields, chosen_language(request))
+            saved = await answering.save_page(
+                token, section, fields, chosen_language(request), moving_on=action == "next"
+            )
         except InvalidAnswers as exc:
             return self._render_page(request, token, exc.state, section, values=exc.values, errors=exc.result.errors)
-        action = form.get("action", "next")
         sections, position = saved.sections, saved.position
         if action == "later":
             return Redirect(f"/a/{token}/saved", status_code=303)
