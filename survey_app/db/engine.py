@@ -12,11 +12,13 @@ import contextlib
 import os
 import re
 import weakref
+from collections.abc import Sequence
 
 from piccolo.apps.migrations.tables import Migration
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.table import Table
 
 from survey_app.db.tables import ALL_TABLES, Study
 from survey_app.settings import Settings, get_settings
@@ -109,3 +111,14 @@ def raw_query(sql: str, **params):
     """
     names = re.findall(r"\{([a-z_]+)\}", sql)
     return Study.raw(re.sub(r"\{[a-z_]+\}", "{}", sql), *(params[name] for name in names))
+
+
+def insert_rows(table: type[Table], columns: Sequence[str], rows: Sequence[Sequence[object]], suffix: str = ""):
+    """One multi-row ``INSERT`` into ``table`` without building ORM objects; ``suffix`` may
+    add an ``ON CONFLICT`` clause (the same syntax on SQLite and PostgreSQL)."""
+    row_placeholders = "(" + ", ".join("{}" for _ in columns) + ")"
+    sql = (
+        f"INSERT INTO {table._meta.tablename} ({', '.join(columns)}) "
+        f"VALUES {', '.join(row_placeholders for _ in rows)} {suffix}"
+    )
+    return table.raw(sql, *(value for row in rows for value in row))

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from instruments import Instrument, Item, ValidationResult, load_instrument, score_wave, validate_answers
-from survey_app.db.engine import raw_query, write_transaction
+from survey_app.db.engine import insert_rows, raw_query, write_transaction
 from survey_app.db.tables import Answer, OutgoingMessage, Participant, Wave
 from survey_app.i18n import N_
 from survey_app.services import audit
@@ -195,25 +195,14 @@ async def save_page(
         cleared = [item_id for item_id in item_ids if item_id not in kept and item_id in state.saved]
         if cleared:
             await Answer.delete().where((Answer.wave == state.wave_id) & Answer.item_id.is_in(cleared))
-        rows = [
-            Answer(
-                wave=state.wave_id,
-                item_id=answer.item_id,
-                status="skipped" if answer.skipped else "answered",
-                value_json=None if answer.skipped else json.dumps(_jsonable(answer.value)),
-                instrument_version=state.instrument.version,
-                mode=MODE_WEB,
-                answered_at=now,
-                updated_at=now,
-            )
-            for answer in kept.values()
-        ]
-        if rows:
-            await Answer.insert(*rows).on_conflict(
-                target=(Answer.wave, Answer.item_id),
-                action="DO UPDATE",
-                values=[Answer.status, Answer.value_json, Answer.updated_at],
-            )
+        await _store_answers(
+            state.wave_id,
+            {item_id: answer.value for item_id, answer in kept.items()},
+            state.instrument.version,
+            MODE_WEB,
+            now,
+            overwrite=True,
+        )
         if state.status == "pending" or state.wave_language != language:
             changes = {
                 Wave.status: "in_progress",
@@ -235,8 +224,46 @@ def _explicitly_skipped(item: Item, fields: Mapping[str, Sequence[str]]) -> bool
     return item.kind in _RADIO_KINDS and list(fields.get(item.id, ())) == [""]
 
 
-def _jsonable(value: object) -> object:
-    return list(value) if isinstance(value, tuple) else value
+_ANSWER_COLUMNS = ("wave", "item_id", "status", "value_json", "instrument_version", "mode", "answered_at", "updated_at")
+
+
+async def _store_answers(
+    wave_id: int,
+    values: Mapping[str, object],
+    instrument_version: str,
+    mode: str,
+    now: dt.datetime,
+    *,
+    overwrite: bool,
+) -> None:
+    """Write answers (None = skipped) in one statement; ``overwrite`` updates existing drafts,
+    otherwise existing rows are left as they are.
+
+    A multi-row INSERT written out directly: building one ORM object per answer cost more
+    than the database work on the form's busiest requests (see ``bench/answer_form.py``).
+    """
+    if not values:
+        return
+    rows = [
+        (
+            wave_id,
+            item_id,
+            "skipped" if value is None else "answered",
+            None if value is None else json.dumps(list(value) if isinstance(value, tuple) else value),
+            instrument_version,
+            mode,
+            now,
+            now,
+        )
+        for item_id, value in values.items()
+    ]
+    conflict = (
+        "ON CONFLICT (wave, item_id) DO UPDATE SET status = excluded.status, "
+        "value_json = excluded.value_json, updated_at = excluded.updated_at"
+        if overwrite
+        else "ON CONFLICT DO NOTHING"
+    )
+    await insert_rows(Answer, _ANSWER_COLUMNS, rows, conflict)
 
 
 @dataclass(frozen=True)
@@ -263,7 +290,6 @@ async def submit(token: str, chosen_language: str | None, now: dt.datetime | Non
             instrument=state.instrument,
             values=state.saved,
             already_stored=set(state.saved),
-            started=state.status == "in_progress",
             mode=MODE_WEB,
             language=chosen_language or state.language,
             actor=audit.JOB_SEEKER,
@@ -289,9 +315,7 @@ async def record_complete_response(
     now = now or utcnow()
     async with write_transaction():
         row = (
-            await Wave.select(
-                Wave.label, Wave.status, Wave.instrument_version, Wave.participant.study_id, Wave.participant.study
-            )
+            await Wave.select(Wave.label, Wave.instrument_version, Wave.participant.study_id, Wave.participant.study)
             .where(Wave.id == wave_id)
             .output(nested=True)
             .first()
@@ -310,7 +334,6 @@ async def record_complete_response(
             instrument=instrument,
             values=result.values,
             already_stored=None,
-            started=row["status"] == "in_progress",
             mode=mode,
             language=language,
             actor=actor,
@@ -326,7 +349,6 @@ async def _finish_wave(
     instrument: Instrument,
     values: Mapping[str, object],
     already_stored: set[str] | None,
-    started: bool,
     mode: str,
     language: str,
     actor: audit.Actor,
@@ -339,43 +361,39 @@ async def _finish_wave(
     The conditional update lets exactly one caller through; the others get False.
     """
     scores = score_wave({item_id: value for item_id, value in values.items() if value is not None})
-    changes = {
-        Wave.status: "answered",
-        Wave.submitted_at: now,
-        Wave.mode: mode,
-        Wave.language: language,
-        Wave.instrument_version: instrument.version,
-        Wave.work_capacity: scores.work_capacity,
-        Wave.work_capacity_band: scores.work_capacity_band,
-        Wave.coping_beliefs: scores.coping_beliefs,
-        Wave.coping_beliefs_items: scores.coping_beliefs_items_answered,
-        Wave.rtw_expectation: scores.rtw_expectation,
-        Wave.rtw_expectation_dont_know: scores.rtw_expectation_dont_know,
-    }
-    if not started:
-        changes[Wave.started_at] = now
-    claimed = await Wave.update(changes).where((Wave.id == wave_id) & (Wave.status != "answered")).returning(Wave.id)
+    claimed = await raw_query(
+        """
+        UPDATE wave SET status = 'answered', submitted_at = {now}, mode = {mode}, language = {language},
+            instrument_version = {version}, started_at = COALESCE(started_at, {now}),
+            work_capacity = {work_capacity}, work_capacity_band = {band}, coping_beliefs = {coping},
+            coping_beliefs_items = {coping_items}, rtw_expectation = {expectation},
+            rtw_expectation_dont_know = {dont_know}
+        WHERE id = {wave_id} AND status <> 'answered'
+        RETURNING id
+        """,
+        now=now,
+        mode=mode,
+        language=language,
+        version=instrument.version,
+        work_capacity=scores.work_capacity,
+        band=scores.work_capacity_band,
+        coping=scores.coping_beliefs,
+        coping_items=scores.coping_beliefs_items_answered,
+        expectation=scores.rtw_expectation,
+        dont_know=scores.rtw_expectation_dont_know,
+        wave_id=wave_id,
+    )
     if not claimed:
         return False
     if already_stored is None:
         await Answer.delete().where(Answer.wave == wave_id)
         already_stored = set()
-    rows = [
-        Answer(
-            wave=wave_id,
-            item_id=item.id,
-            status="skipped" if values.get(item.id) is None else "answered",
-            value_json=None if values.get(item.id) is None else json.dumps(_jsonable(values[item.id])),
-            instrument_version=instrument.version,
-            mode=mode,
-            answered_at=now,
-            updated_at=now,
-        )
+    missing = {
+        item.id: values.get(item.id)
         for item in instrument.items_for_wave(wave_label)
         if item.id not in already_stored and item_applies(item, values)
-    ]
-    if rows:
-        await Answer.insert(*rows).on_conflict(action="DO NOTHING")
+    }
+    await _store_answers(wave_id, missing, instrument.version, mode, now, overwrite=False)
     # Queued reminders for this wave need no update here: a dispatcher never claims a message
     # of an answered wave, and its next pass marks them cancelled.
     await audit.record(actor, "wave.submit", "participant", study_id, {"wave": wave_label, "mode": mode})
