@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import subprocess
 import sys
 import time
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.async_api import expect
 
 from survey_app.mail.outbox import free_port
 from tests.conftest import chromium_or_skip
@@ -194,3 +196,25 @@ async def staff_login(page, email: str, password: str) -> None:
     await page.fill("input[name=password]", password)
     await page.click("form[action='/login'] button[type=submit]")
     await page.wait_for_load_state()
+
+
+# --- steps a job seeker takes in the form, shared by the journey and the accessibility tests
+
+
+async def answer_scale(page, item_id: str, value: int) -> None:
+    """Click in the middle of the visible box of one point of a scale, as a person does.
+
+    (The radio button lies invisibly over its box, so it takes the click there; a locator
+    click on the label would refuse because of that.)"""
+    label = page.locator(f"label[for='{item_id}-{value}']")
+    await label.scroll_into_view_if_needed()
+    box = await label.bounding_box()
+    assert box, f"the box for {item_id} = {value} is not on the page"
+    await page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    await expect(page.locator(f"#{item_id}-{value}")).to_be_checked()
+
+
+async def next_page(page, expected_path: str) -> None:
+    await page.click("form.questionnaire button[name=action][value=next]")
+    await expect(page).to_have_url(re.compile(re.escape(expected_path) + r"$"))
+    await page.wait_for_load_state()  # its script (form.js) has run

@@ -14,7 +14,7 @@ from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import expect
 
 from tests.conftest import chromium_or_skip
-from tests.e2e.conftest import new_context, staff_login
+from tests.e2e.conftest import answer_scale, new_context, next_page, staff_login
 from tests.helpers import PASSWORD, enrol_person, link_for, make_staff
 
 pytestmark = pytest.mark.browser
@@ -76,22 +76,6 @@ async def check_error_page(page, *, focus_summary: bool) -> None:
         assert await page.evaluate("document.activeElement && document.activeElement.id") == "error-summary"
 
 
-async def click_scale(page, item_id: str, value: int) -> None:
-    """Click the middle of the visible box of one point of a scale, as a person does."""
-    label = page.locator(f"label[for='{item_id}-{value}']")
-    await label.scroll_into_view_if_needed()
-    box = await label.bounding_box()
-    assert box, f"the box for {item_id} = {value} is not on the page"
-    await page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    await expect(page.locator(f"#{item_id}-{value}")).to_be_checked()
-
-
-async def press_next(page, expected: str) -> None:
-    await page.click("form.questionnaire button[name=action][value=next]")
-    await expect(page).to_have_url(re.compile(re.escape(expected) + r"$"))
-    await page.wait_for_load_state()  # its script (form.js) has run
-
-
 @pytest.mark.parametrize("width", [360, 1280], ids=["phone-360", "desktop-1280"])
 async def test_every_page_passes_axe(sqlite_db, live_server_sqlite, browser, width):
     chromium_or_skip()
@@ -117,8 +101,8 @@ async def test_every_page_passes_axe(sqlite_db, live_server_sqlite, browser, wid
 
         # An out-of-range answer (the form manipulated): a clear message, nothing stored.
         await page.evaluate("document.getElementById('was-10').value = '42'")
-        await click_scale(page, "was", 10)
-        await click_scale(page, "rtwse_1", 6)
+        await answer_scale(page, "was", 10)
+        await answer_scale(page, "rtwse_1", 6)
         await page.click("form.questionnaire button[name=action][value=next]")
         await expect(page).to_have_url(re.compile(r"/page/measures$"))
         await expect(page.locator("#error-summary a[href='#q-was']")).to_have_count(1)
@@ -130,17 +114,17 @@ async def test_every_page_passes_axe(sqlite_db, live_server_sqlite, browser, wid
         assert f"{link.removeprefix(base)}/page/measures" in intro
         await check(page, "measures with an error")
 
-        await click_scale(page, "was", 7)
-        await click_scale(page, "rtwse_1", 6)
+        await answer_scale(page, "was", 7)
+        await answer_scale(page, "rtwse_1", 6)
         await page.check("#rtwexp-3")
-        await press_next(page, "/page/work")
+        await next_page(page, "/page/work")
         await page.check("#work_now-1")  # shows the questions for people in work
         await expect(page.locator("#q-work_hours")).to_be_visible()
         await check(page, "work")
         await page.fill("#work_hours-input", "20")
-        await press_next(page, "/page/health")
+        await next_page(page, "/page/health")
         await check(page, "health")
-        await press_next(page, "/page/background")
+        await next_page(page, "/page/background")
         await check(page, "background")
 
         await page.fill("#birth_year-input", "nineteen")
@@ -155,7 +139,7 @@ async def test_every_page_passes_axe(sqlite_db, live_server_sqlite, browser, wid
         await check(page, "background with an error")
 
         await page.fill("#birth_year-input", "1985")
-        await press_next(page, "/review")
+        await next_page(page, "/review")
         await check(page, "review")
         await page.click("form[action$='/submit'] button[type=submit]")
         await expect(page).to_have_url(re.compile(r"\?sent=true$"))

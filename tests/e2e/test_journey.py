@@ -22,7 +22,7 @@ from survey_app.mail.transport import SmtpTransport
 from survey_app.services.calendar import utcnow
 from survey_app.services.studies import current_study
 from tests.conftest import chromium_or_skip, make_settings
-from tests.e2e.conftest import new_context, staff_login
+from tests.e2e.conftest import answer_scale, new_context, next_page, staff_login
 from tests.helpers import PASSWORD, enrol_person, link_for, make_staff
 
 pytestmark = pytest.mark.browser
@@ -30,25 +30,6 @@ pytestmark = pytest.mark.browser
 SPECIALIST = "kari.spesialist@nav.example.no"
 JOB_SEEKER_NAME = "Ola Nordmann"
 JOB_SEEKER_EMAIL = "ola.nordmann@example.no"
-
-
-async def answer_scale(page, item_id: str, value: int) -> None:
-    """Click in the middle of the visible box of one point of a scale, as a person does.
-
-    (The radio button lies invisibly over its box, so it takes the click there; a locator
-    click on the label would refuse because of that.)"""
-    label = page.locator(f"label[for='{item_id}-{value}']")
-    await label.scroll_into_view_if_needed()
-    box = await label.bounding_box()
-    assert box, f"the box for {item_id} = {value} is not on the page"
-    await page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    await expect(page.locator(f"#{item_id}-{value}")).to_be_checked()
-
-
-async def next_page(page, expected_path: str) -> None:
-    await page.click("form.questionnaire button[name=action][value=next]")
-    await expect(page).to_have_url(re.compile(re.escape(expected_path) + r"$"))
-    await page.wait_for_load_state()  # its script (form.js) has run
 
 
 async def test_enrol_invite_answer_in_two_sittings_and_see_the_caseload(db, smtp_sink, live_server, browser, tmp_path):
