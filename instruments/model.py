@@ -77,6 +77,14 @@ class Condition:
     item: str
     equals: Code
 
+    def is_met(self, values: Mapping[str, Any]) -> bool:
+        """Whether the answers in `values` (clean values by item id) satisfy the condition.
+
+        Booleans never match a code: True is not the answer 1.
+        """
+        value = values.get(self.item)
+        return not isinstance(value, bool) and value == self.equals
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {"item": self.item, "equals": self.equals}
@@ -122,6 +130,10 @@ class Item:
     missing_codes: frozenset[Code] = frozenset()
     measure: str | None = None
     exclusive_codes: frozenset[Code] = frozenset()
+
+    def applies(self, values: Mapping[str, Any]) -> bool:
+        """Whether the item is asked, given the answers so far (its `shown_if` condition)."""
+        return self.shown_if is None or self.shown_if.is_met(values)
 
     @property
     def is_choice(self) -> bool:

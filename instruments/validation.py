@@ -14,7 +14,7 @@ from typing import Any
 
 from .coercion import InvalidValue, present_values, to_code, to_int
 from .messages import message
-from .model import DEFAULT_LANGUAGE, Code, Condition, Instrument, Item
+from .model import DEFAULT_LANGUAGE, Code, Instrument, Item
 
 CleanValue = int | tuple[Code, ...] | None
 
@@ -103,7 +103,7 @@ def validate_answers(
     errors: dict[str, ItemError] = {}
     for item in items:
         raw = submitted.get(item.id)
-        if item.shown_if is not None and not _applies(item.shown_if, known):
+        if item.shown_if is not None and known.get(item.shown_if.item) is not _UNSETTLED and not item.applies(known):
             known[item.id] = None
             if present_values(raw):
                 errors[item.id] = _error(instrument, item, "not_applicable", lang)
@@ -130,13 +130,6 @@ def _considered(instrument: Instrument, wave: str, item_ids: Iterable[str] | Non
     if unknown:
         raise ValueError(f"items not asked at {wave}: {', '.join(sorted(unknown))}")
     return tuple(item for item in items if item.id in wanted)
-
-
-def _applies(condition: Condition, known: Mapping[str, Any]) -> bool:
-    value = known.get(condition.item)
-    if value is _UNSETTLED:
-        return True
-    return not isinstance(value, bool) and value == condition.equals
 
 
 def _clean(item: Item, raw: Any) -> CleanValue:

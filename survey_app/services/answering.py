@@ -63,7 +63,6 @@ class FormState:
     status: str
     closes_at: dt.datetime
     language: str
-    study_languages: tuple[str, ...]
     wave_language: str | None
     instrument: Instrument
     saved: dict[str, object]  # item id -> clean value; None means skipped
@@ -88,7 +87,7 @@ _LINK_SQL = """
     SELECT w.id AS wave_id, w.label, w.months, w.status AS wave_status, w.opens_at, w.closes_at,
            w.instrument_version AS wave_instrument, w.language AS wave_language,
            p.id AS participant_id, p.study_id, p.status AS participant_status, p.language,
-           s.languages, s.instrument_version, a.item_id, a.value_json
+           s.instrument_version, a.item_id, a.value_json
     FROM link_token t
     JOIN wave w ON w.id = t.wave
     JOIN participant p ON p.id = w.participant
@@ -120,7 +119,6 @@ async def open_link(token: str, now: dt.datetime | None = None) -> FormState:
         status=row["wave_status"],
         closes_at=row["closes_at"],
         language=row["language"],
-        study_languages=tuple(row["languages"]),
         wave_language=row["wave_language"],
         instrument=load_instrument(row["wave_instrument"] or row["instrument_version"]),
         saved={r["item_id"]: decode_value(r["value_json"]) for r in rows if r["item_id"] is not None},
@@ -391,7 +389,7 @@ async def _finish_wave(
     missing = {
         item.id: values.get(item.id)
         for item in instrument.items_for_wave(wave_label)
-        if item.id not in already_stored and item_applies(item, values)
+        if item.id not in already_stored and item.applies(values)
     }
     await _store_answers(wave_id, missing, instrument.version, mode, now, overwrite=False)
     # Queued reminders for this wave need no update here: a dispatcher never claims a message
@@ -400,17 +398,11 @@ async def _finish_wave(
     return True
 
 
-def item_applies(item: Item, values: Mapping[str, object]) -> bool:
-    """Whether ``item`` is asked, given the answers so far (its ``shown_if`` condition)."""
-    condition = item.shown_if
-    return condition is None or values.get(condition.item) == condition.equals
-
-
 def first_unseen_section(state: FormState) -> str | None:
     """The first page with a question the person has not seen yet (where to resume)."""
     for section_id in section_ids(state):
         for item in state.instrument.section_items(section_id, state.wave_label):
-            if item.id not in state.saved and item_applies(item, state.saved):
+            if item.id not in state.saved and item.applies(state.saved):
                 return section_id
     return None
 

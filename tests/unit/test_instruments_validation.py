@@ -217,3 +217,12 @@ def test_required_items_must_be_answered(instrument):
     assert "work_hours" not in result.errors  # required, but it does not apply
     assert validate_answers(strict, {"was": "3", "benefits": "aap", "work_now": "0"}, wave="T2").ok
     assert validate_answers(instrument, {}, wave="T2").ok
+
+
+def test_item_applies_follows_its_condition():
+    hours = load_instrument().item("work_hours")
+    assert hours.applies({"work_now": 1})
+    assert not hours.applies({"work_now": 0})
+    assert not hours.applies({"work_now": None}) and not hours.applies({})
+    assert not hours.applies({"work_now": True})  # a boolean is not the answer 1
+    assert load_instrument().item("was").applies({})

@@ -131,7 +131,6 @@ class AnswerFormController(Controller):
             state=state,
             token=token,
             sections=sections,
-            applies=answering.item_applies,
         )
 
     @post("/submit", name="form-submit")
