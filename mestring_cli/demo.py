@@ -6,15 +6,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import socket
 import sys
 
+from mestring_cli.listening import listening_sockets
 from scheduler.runner import build_scheduler
 from survey_app.db.engine import activate, build_engine
 from survey_app.db.migrate import migrate
 from survey_app.mail.outbox import Outbox, start_outbox_server
 from survey_app.mail.transport import SmtpTransport
 from survey_app.services.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, demo_caseload_sizes, seed_demo
-from survey_app.settings import Settings, SmtpServer
+from survey_app.settings import OUTBOX_URL, Settings, SmtpServer
 from survey_app.web.app import create_app
 
 DEMO_DATABASE = "sqlite:///var/demo.sqlite3"
@@ -24,7 +26,9 @@ DEMO_DISPATCH_INTERVAL = 10
 def demo_settings(settings: Settings, host: str, port: int) -> Settings:
     """The demo always uses its own SQLite file and the outbox: demo accounts with a known
     password must never land in a real database, and fake addresses must never get mail."""
-    return dataclasses.replace(settings, database_url=DEMO_DATABASE, smtp_url=None, base_url=f"http://{host}:{port}")
+    return dataclasses.replace(
+        settings, database_url=DEMO_DATABASE, smtp_url=OUTBOX_URL, base_url=f"http://{host}:{port}", demo=True
+    )
 
 
 async def _prepare() -> dict[str, int]:
@@ -43,9 +47,11 @@ def _banner(settings: Settings, sizes: dict[str, int], running: bool) -> str:
         lines += [
             "",
             "mestring demo is running",
-            f"  Staff login:  {settings.base_url}/login",
-            f"  Outbox:       {settings.base_url}/outbox   (the e-mails job seekers would get)",
-            f"  API docs:     {settings.base_url}/schema",
+            f"  Staff login:                      {settings.base_url}/login",
+            f"  Job seekers' mailbox (demo only): {settings.base_url}/demo/inbox",
+            "                (their e-mails with working personal links: answer as one of them)",
+            f"  Outbox for staff:                 {settings.base_url}/outbox   (the same e-mails, links hidden)",
+            f"  API docs (after login):           {settings.base_url}/schema",
         ]
     lines += ["", f"  Demo logins (password for all: {DEMO_PASSWORD}):"]
     for account in DEMO_ACCOUNTS:
@@ -65,7 +71,7 @@ def run_demo(settings: Settings, host: str, port: int, seed_only: bool) -> int:
         print(_banner(settings, sizes, running=False))
         return 0
 
-    async def serve() -> None:
+    async def serve(sockets: list[socket.socket]) -> None:
         sizes = await _prepare()
         outbox_server = start_outbox_server(Outbox(settings.outbox_dir))
         transport = SmtpTransport(SmtpServer(outbox_server.hostname, outbox_server.port, False, None, None))
@@ -78,11 +84,12 @@ def run_demo(settings: Settings, host: str, port: int, seed_only: bool) -> int:
         scheduler.start()
         print(_banner(settings, sizes, running=True), flush=True)
         try:
-            await server.serve()
+            await server.serve(sockets)
         finally:
             scheduler.shutdown(wait=False)
             outbox_server.stop()
 
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve())
+    # The port first: on a taken one, nothing is seeded and no banner claims the demo runs.
+    with listening_sockets(host, port) as sockets, contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(sockets))
     return 0

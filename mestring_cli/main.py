@@ -10,20 +10,40 @@ import datetime as dt
 import getpass
 import json
 import logging
+import os
+import sqlite3
 import sys
+import warnings
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from instruments import CURRENT_VERSION, LANGUAGES, describe, load_instrument
+import asyncpg
+from piccolo.engine.base import Engine
+
+from instruments import CURRENT_VERSION, LANGUAGES, available_versions, describe, load_instrument
+from mestring_cli.listening import CannotListen, http_url, listening_sockets, port_number
 from survey_app.db.engine import activate, build_engine, close_pool, open_pool
-from survey_app.db.migrate import migrate
+from survey_app.db.migrate import migrate, pending_migrations
 from survey_app.i18n import gettext
+from survey_app.private_files import PRIVATE_UMASK
 from survey_app.services.enrolment_csv import CSV_COLUMNS
+from survey_app.services.errors import DomainError
 from survey_app.settings import Settings, SettingsError, settings_with
 
 OSLO = ZoneInfo("Europe/Oslo")
 log = logging.getLogger("mestring")
+
+NO_SCHEMA = "The database has no schema yet (or is out of date): run 'mestring migrate' first."
+
+# What opening a database that is not there, not reachable or not ours raises: OSError for
+# refused connections, unknown hosts, timeouts and folders that cannot be made; asyncpg's
+# errors for unknown roles and databases and wrong passwords; sqlite3's for unusable files.
+DATABASE_UNAVAILABLE = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, sqlite3.Error)
+
+
+class CommandFailed(Exception):
+    """A command cannot go on; the message tells the person what to do."""
 
 
 def _print_progress(label: str) -> Callable[[int, int], None]:
@@ -36,14 +56,48 @@ def _print_progress(label: str) -> Callable[[int, int], None]:
     return progress
 
 
-async def _with_database(settings: Settings, work: Callable[[], Awaitable[int]]) -> int:
-    engine = build_engine(settings)
-    activate(engine)
-    await open_pool(engine)
+async def _with_database(settings: Settings, work: Callable[[], Awaitable[int]], needs_schema: bool = True) -> int:
+    engine = _activated_engine(settings)
     try:
+        await _check_database(settings, engine, needs_schema)
         return await work()
     finally:
         await close_pool(engine)
+
+
+def _activated_engine(settings: Settings) -> Engine:
+    try:
+        engine = build_engine(settings)  # makes the folder of a SQLite file
+    except OSError as exc:
+        raise CommandFailed(_unavailable(settings, exc)) from None
+    activate(engine)
+    return engine
+
+
+async def _check_database(settings: Settings, engine: Engine, needs_schema: bool) -> None:
+    """Up front, that the database can be reached and (unless the command creates it) that its
+    schema is current: a person gets a line saying what to do, not a traceback from deep
+    inside the first query."""
+    try:
+        await open_pool(engine)
+        pending = await pending_migrations() if needs_schema else ()
+    except DATABASE_UNAVAILABLE as exc:
+        raise CommandFailed(_unavailable(settings, exc)) from None
+    if pending:
+        raise CommandFailed(NO_SCHEMA)
+
+
+def _unavailable(settings: Settings, exc: Exception) -> str:
+    reason = (exc.strerror if isinstance(exc, OSError) else None) or str(exc) or type(exc).__name__
+    if settings.database_kind == "sqlite":
+        return (
+            f"Cannot open the database file {settings.sqlite_path} ({reason}): "
+            "check MESTRING_DATABASE_URL and that this user may write to its folder."
+        )
+    return (
+        f"Cannot reach the database {_redacted(settings.database_url)} ({reason}): "
+        "check MESTRING_DATABASE_URL and that the database server is running."
+    )
 
 
 def _redacted(url: str) -> str:
@@ -70,7 +124,7 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
         )
         return 0
 
-    return asyncio.run(_with_database(settings, work))
+    return asyncio.run(_with_database(settings, work, needs_schema=False))
 
 
 def cmd_instruments(args: argparse.Namespace, settings: Settings | None) -> int:
@@ -122,8 +176,11 @@ def cmd_enrol(args: argparse.Namespace, settings: Settings) -> int:
 
     try:
         text = Path(args.csv).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        print(f"{args.csv}: {exc}", file=sys.stderr)
+    except OSError as exc:
+        print(f"{args.csv}: cannot read the file ({exc.strerror}): check the path", file=sys.stderr)
+        return 2
+    except UnicodeDecodeError:
+        print(f"{args.csv}: not UTF-8 text: save it as CSV in UTF-8 and try again", file=sys.stderr)
         return 2
     rows, problems = read_cohort_csv(text)
 
@@ -171,17 +228,27 @@ def _uvicorn_server(app, host: str, port: int):
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from survey_app.web.app import create_app
 
-    activate(build_engine(settings))
-    asyncio.run(_uvicorn_server(create_app(settings), args.host, args.port).serve())
-    return 0
+    async def work() -> int:
+        print(f"Serving on {http_url(args.host, args.port)} (Ctrl+C stops it).", file=sys.stderr, flush=True)
+        await _uvicorn_server(create_app(settings), args.host, args.port).serve(sockets)
+        return 0
+
+    with listening_sockets(args.host, args.port) as sockets:
+        try:
+            return asyncio.run(_with_database(settings, work))
+        except KeyboardInterrupt:
+            return 0
 
 
 def cmd_scheduler(args: argparse.Namespace, settings: Settings) -> int:
     from scheduler.runner import run_forever
+    from survey_app.mail.transport import transport_for
+
+    transport = transport_for(settings)  # no mail server set: say so before anything starts
 
     async def work() -> int:
         print(f"Dispatcher running every {args.interval} s (Ctrl+C stops it).", file=sys.stderr)
-        await run_forever(settings, args.interval)
+        await run_forever(settings, args.interval, transport)
         return 0
 
     try:
@@ -208,10 +275,10 @@ def cmd_dispatch(args: argparse.Namespace, settings: Settings) -> int:
         print(f"--now {args.now!r} is not an ISO time such as 2026-11-23T09:00", file=sys.stderr)
         return 2
 
+    transport = transport_for(settings)
+
     async def work() -> int:
-        report = await dispatch_once(
-            transport_for(settings), base_url=settings.base_url, sender=settings.mail_from, now=now
-        )
+        report = await dispatch_once(transport, base_url=settings.base_url, sender=settings.mail_from, now=now)
         for message_id in report.sent:
             print(f"sent message {message_id}")
         for message_id, error in report.failed.items():
@@ -250,6 +317,13 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 # --- parser ----------------------------------------------------------------------------------
 
 
+def _seconds(text: str) -> int:
+    """A whole number of seconds, at least one."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of seconds above 0, e.g. 30")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mestring",
@@ -264,7 +338,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("instruments", help="print the questionnaire (items, ranges, codes)")
     p.add_argument("--json", action="store_true", help="machine-readable JSON instead of text")
     p.add_argument("--lang", choices=LANGUAGES, help="one language only (default: all in JSON, nb in text)")
-    p.add_argument("--version", default=CURRENT_VERSION, help=f"instrument version (default {CURRENT_VERSION})")
+    p.add_argument(
+        "--version",
+        default=CURRENT_VERSION,
+        choices=available_versions(),
+        help=f"instrument version (default {CURRENT_VERSION})",
+    )
     p.set_defaults(run=cmd_instruments, needs_settings=False)
 
     p = commands.add_parser("user", help="manage staff accounts")
@@ -287,11 +366,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("serve", help="run the web app alone (use with 'mestring scheduler')")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--port", type=port_number, default=8000)
     p.set_defaults(run=cmd_serve)
 
     p = commands.add_parser("scheduler", help="run the dispatcher in the foreground (invitations by e-mail)")
-    p.add_argument("--interval", type=int, default=30, help="seconds between passes (default 30)")
+    p.add_argument("--interval", type=_seconds, default=30, help="seconds between passes (default 30)")
     p.set_defaults(run=cmd_scheduler)
 
     p = commands.add_parser("dispatch", help="run dispatcher passes by hand")
@@ -308,25 +387,36 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("demo", help="seed a SQLite demo and run web app, dispatcher and outbox in one process")
     p.add_argument("--home", help="where the demo's var/ lives (default: MESTRING_HOME or the current directory)")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--port", type=port_number, default=8000)
     p.add_argument("--seed-only", action="store_true", help="seed the demo database and exit")
     p.set_defaults(run=cmd_demo)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Before anything is created: the database (and the WAL files SQLite makes beside it), the
+    # secret key and the outbox hold personal data, for the service user's eyes only.
+    os.umask(PRIVATE_UMASK)
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("piccolo", "apscheduler", "mail.log"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    settings = None
-    if getattr(args, "needs_settings", True):
-        try:
-            settings = settings_with(MESTRING_HOME=getattr(args, "home", None))
-        except SettingsError as exc:
-            print(f"mestring: {exc}", file=sys.stderr)
-            return 2
-    return args.run(args, settings)
+    # Piccolo's PostgreSQL engine asks for the server version when it is built and only warns
+    # when it cannot; the connection check that follows says so in one line of ours.
+    warnings.filterwarnings("ignore", message=r".*Unable to (connect to database|fetch server version)")
+    try:
+        needs_settings = getattr(args, "needs_settings", True)
+        settings = settings_with(MESTRING_HOME=getattr(args, "home", None)) if needs_settings else None
+        return args.run(args, settings)
+    except SettingsError as exc:
+        print(f"mestring: {exc}", file=sys.stderr)
+        return 2
+    except (CommandFailed, CannotListen) as exc:
+        print(f"mestring: {exc}", file=sys.stderr)
+        return 1
+    except DomainError as exc:
+        print(f"mestring: {gettext('en', exc.message)}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

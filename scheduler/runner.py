@@ -46,9 +46,11 @@ def build_scheduler(
     return scheduler
 
 
-async def run_forever(settings: Settings, interval_seconds: int = DEFAULT_INTERVAL_SECONDS) -> None:
+async def run_forever(
+    settings: Settings, interval_seconds: int = DEFAULT_INTERVAL_SECONDS, transport: MailTransport | None = None
+) -> None:
     """Run the dispatcher until cancelled (Ctrl+C)."""
-    scheduler = build_scheduler(settings, interval_seconds)
+    scheduler = build_scheduler(settings, interval_seconds, transport)
     scheduler.start()
     try:
         await asyncio.Event().wait()

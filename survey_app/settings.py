@@ -5,8 +5,10 @@ Every ``MESTRING_*`` variable is optional (see the README's "Configuration"):
 ``MESTRING_HOME``          where ``var/`` lives (default: the current directory)
 ``MESTRING_DATABASE_URL``  ``sqlite:///relative/path``, ``sqlite:////absolute/path`` or
                            ``postgresql://user@host:port/db`` (default: ``var/mestring.sqlite3``)
-``MESTRING_SMTP_URL``      ``smtp://[user:password@]host[:port]`` (STARTTLS when offered) or
-                           ``smtps://...`` (TLS from the start); default: the built-in outbox
+``MESTRING_SMTP_URL``      ``smtp://[user:password@]host[:port]`` (STARTTLS when offered),
+                           ``smtps://...`` (TLS from the start), or ``outbox:`` (mail is kept in
+                           ``var/outbox/``, for trying things out); unset: no mail goes out, and the
+                           dispatcher refuses to start
 ``MESTRING_BASE_URL``      the address job seekers' links start with
 ``MESTRING_SECRET_KEY``    signs CSRF tokens; generated once and kept in ``var/secret_key``
 ``MESTRING_MAIL_FROM``     the sender of invitations and reminders
@@ -20,11 +22,19 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
+
+from survey_app.private_files import make_tree_private, private_directory
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 DEFAULT_MAIL_FROM = "mestring <ikke-svar@mestring.invalid>"
 SQLITE_FILENAME = "mestring.sqlite3"
+# MESTRING_SMTP_URL that keeps mail in var/outbox/ instead of sending it.
+OUTBOX_URL = "outbox:"
+NO_MAIL_SERVER = (
+    "no mail server is set: set MESTRING_SMTP_URL=smtp://host:port (or smtps://...), "
+    "or MESTRING_SMTP_URL=outbox: to keep mail in var/outbox/ for testing"
+)
 
 
 class SettingsError(ValueError):
@@ -48,6 +58,8 @@ class Settings:
     base_url: str
     secret_key: str
     mail_from: str
+    # ``mestring demo``: made-up people, the outbox, and the job seekers' demo mailbox.
+    demo: bool = False
 
     @property
     def var_dir(self) -> Path:
@@ -69,12 +81,20 @@ class Settings:
 
     @property
     def uses_outbox(self) -> bool:
-        return self.smtp_url is None
+        return self.smtp_url == OUTBOX_URL
+
+    @property
+    def outbox_roles(self) -> tuple[str, ...]:
+        """Who may read the outbox page: in the demo the specialists too (their own job
+        seekers' mail), otherwise administrators only; never with a usable personal link."""
+        return ("specialist", "admin") if self.demo else ("admin",)
 
     @property
     def smtp_server(self) -> SmtpServer:
         if self.smtp_url is None:
-            raise SettingsError("no SMTP server is configured: mail goes to the built-in outbox")
+            raise SettingsError(NO_MAIL_SERVER)
+        if self.uses_outbox:
+            raise SettingsError("MESTRING_SMTP_URL=outbox: keeps mail in var/outbox/: there is no SMTP server")
         return parse_smtp_url(self.smtp_url)
 
     @property
@@ -93,7 +113,7 @@ def _check_database_url(url: str) -> str:
     if url.startswith("sqlite:///") and len(url) > len("sqlite:///"):
         return url
     parts = urlsplit(url)
-    if parts.scheme in ("postgresql", "postgres") and parts.hostname and parts.path.strip("/"):
+    if parts.scheme in ("postgresql", "postgres") and parts.hostname and parts.path.strip("/") and _valid_port(parts):
         return url
     raise SettingsError(
         f"MESTRING_DATABASE_URL={url!r} is not understood: use sqlite:///relative/path, "
@@ -101,11 +121,20 @@ def _check_database_url(url: str) -> str:
     )
 
 
+def _valid_port(parts: SplitResult) -> bool:
+    try:
+        return parts.port != 0
+    except ValueError:  # not a number, or above 65535
+        return False
+
+
 def parse_smtp_url(url: str) -> SmtpServer:
     """Split ``smtp://user:password@host:port`` into its parts (port 25, or 465 for smtps)."""
     parts = urlsplit(url)
     if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-        raise SettingsError(f"MESTRING_SMTP_URL={url!r} is not understood: use smtp://host:port or smtps://host:port")
+        raise SettingsError(
+            f"MESTRING_SMTP_URL={url!r} is not understood: use smtp://host:port, smtps://host:port or outbox:"
+        )
     use_tls = parts.scheme == "smtps"
     try:
         port = parts.port or (465 if use_tls else 25)
@@ -120,6 +149,20 @@ def parse_smtp_url(url: str) -> SmtpServer:
     )
 
 
+def _private_var_dir(home: Path) -> Path:
+    """``home/var``, created if needed, with nothing in it that others may read."""
+    var_dir = home / "var"
+    try:
+        private_directory(var_dir)
+        make_tree_private(var_dir)
+    except OSError as exc:
+        raise SettingsError(
+            f"cannot use {var_dir} ({exc.filename or var_dir}: {exc.strerror or exc}): "
+            "set MESTRING_HOME to a folder this user may write to"
+        ) from None
+    return var_dir
+
+
 def _secret_key(var_dir: Path) -> str:
     """Read the key kept in ``var/secret_key``, creating it (mode 0600) on first use.
 
@@ -130,7 +173,10 @@ def _secret_key(var_dir: Path) -> str:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        key = path.read_text(encoding="ascii").strip()
+        try:
+            key = path.read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"cannot read the key in {path} ({exc}): delete it to have a new one made") from None
         if len(key) < 32:
             raise SettingsError(f"{path} holds no usable key: delete it to have a new one made") from None
         return key
@@ -143,20 +189,22 @@ def _secret_key(var_dir: Path) -> str:
 def load_settings(environ: Mapping[str, str]) -> Settings:
     """Build settings from an environment mapping, creating ``var/`` and the secret key.
 
+    ``var/`` is made private to this user (see :mod:`survey_app.private_files`), including
+    whatever an earlier version left readable in it.
+
     Raises
     ------
     SettingsError
         When a variable is set to something unusable.
     """
     home = Path(environ.get("MESTRING_HOME") or os.getcwd()).resolve()
-    var_dir = home / "var"
-    var_dir.mkdir(parents=True, exist_ok=True)
+    var_dir = _private_var_dir(home)
 
     database_url = environ.get("MESTRING_DATABASE_URL") or f"sqlite:///var/{SQLITE_FILENAME}"
     database_url = _check_database_url(database_url)
 
     smtp_url = environ.get("MESTRING_SMTP_URL") or None
-    if smtp_url is not None:
+    if smtp_url is not None and smtp_url != OUTBOX_URL:
         parse_smtp_url(smtp_url)
 
     base_url = (environ.get("MESTRING_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")

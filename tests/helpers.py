@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 from survey_app.db.tables import LinkToken, Wave
 from survey_app.services import audit
@@ -14,6 +15,7 @@ from survey_app.services.studies import current_study
 from survey_app.services.tokens import new_token
 
 PASSWORD = "correct horse battery"
+MIGRATION_COUNT = len(list((Path(__file__).parents[1] / "survey_app" / "db" / "migrations").glob("survey_app_*.py")))
 
 
 async def make_staff(email: str, role: str = "specialist", name: str | None = None) -> StaffPrincipal:

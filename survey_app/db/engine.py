@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
+import random
 import re
 import weakref
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import ParamSpec, TypeVar
 
+from asyncpg.exceptions import DeadlockDetectedError, SerializationError
 from piccolo.apps.migrations.tables import Migration
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
@@ -89,6 +93,48 @@ async def write_transaction():
         yield transaction
 
 
+# PostgreSQL aborts one of two transactions that wait on each other (deadlock) or that cannot
+# be serialised; running the aborted one again is the documented remedy. Lock order makes
+# deadlocks rare, retrying makes the rare one invisible to the person.
+RETRYABLE_ERRORS = (DeadlockDetectedError, SerializationError)
+MAX_TRANSACTION_ATTEMPTS = 6
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def transactional(func: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+    """Run ``func`` in one :func:`write_transaction`, again from the start after a deadlock or
+    serialisation failure (with a short random pause, at most ``MAX_TRANSACTION_ATTEMPTS``
+    times). Inside an outer transaction it simply joins it: only the outermost may retry.
+
+    ``func`` must have no effect outside the database before it returns, since a retry runs
+    it again.
+    """
+
+    @functools.wraps(func)
+    async def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        engine = active_engine()
+        nested = engine.current_transaction.get() is not None
+        for attempt in range(1, MAX_TRANSACTION_ATTEMPTS + 1):
+            try:
+                async with write_transaction():
+                    return await func(*args, **kwargs)
+            except RETRYABLE_ERRORS:
+                if nested or attempt == MAX_TRANSACTION_ATTEMPTS:
+                    raise
+                await asyncio.sleep(random.uniform(0, 0.005 * 2**attempt))
+        raise AssertionError("unreachable")
+
+    return run
+
+
+def row_lock(alias: str) -> str:
+    """``FOR UPDATE OF alias`` on PostgreSQL; nothing on SQLite, whose IMMEDIATE write
+    transaction already makes the caller the only writer."""
+    return "" if is_sqlite() else f"FOR UPDATE OF {alias}"
+
+
 async def open_pool(engine: Engine, max_size: int = 10) -> bool:
     """Start PostgreSQL's connection pool unless one runs (SQLite has none: each query opens
     the file). Returns whether a pool was started."""
@@ -103,14 +149,17 @@ async def close_pool(engine: Engine) -> None:
         await engine.close_connection_pool()
 
 
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+
+
 def raw_query(sql: str, **params):
     """A raw SQL query with named ``{placeholders}`` (Piccolo's own take positional ``{}``).
 
     For the few hot or set-based statements where the ORM's query building costs more than
     the database work, and for claims that need ``FOR UPDATE SKIP LOCKED``.
     """
-    names = re.findall(r"\{([a-z_]+)\}", sql)
-    return Study.raw(re.sub(r"\{[a-z_]+\}", "{}", sql), *(params[name] for name in names))
+    names = _PLACEHOLDER.findall(sql)
+    return Study.raw(_PLACEHOLDER.sub("{}", sql), *(params[name] for name in names))
 
 
 def insert_rows(table: type[Table], columns: Sequence[str], rows: Sequence[Sequence[object]], suffix: str = ""):

@@ -39,8 +39,6 @@ class Staff(Table, tablename="staff"):
     role = Varchar(length=20, index=True)
     office = Varchar(length=200, null=True, default=None)
     active = Boolean(default=True)
-    failed_logins = SmallInt(default=0)
-    locked_until = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     last_login_at = Timestamptz(null=True, default=None)
 
@@ -53,6 +51,25 @@ class StaffSession(Table, tablename="staff_session"):
     created_at = Timestamptz(default=TimestamptzNow())
     expires_at = Timestamptz(index=True)
     last_seen_at = Timestamptz(default=TimestamptzNow())
+
+
+class LoginThrottle(Table, tablename="login_throttle"):
+    """Login attempts counted per key (account, client address, or the two together) in a
+    fixed window. ``key_hash`` is a SHA-256, so typed addresses are not kept in clear."""
+
+    key_hash = Varchar(length=64, unique=True)
+    attempts = Integer(default=0)
+    window_started_at = Timestamptz(index=True)
+
+
+class FormFlash(Table, tablename="form_flash"):
+    """Input of a form that failed validation, kept for the page shown after the redirect
+    (post/redirect/get), so that reloading or going back never resubmits a form. The browser
+    holds only a random key in a cookie; the hash of that key finds the row."""
+
+    token_hash = Varchar(length=64, unique=True)
+    payload_json = Text()
+    expires_at = Timestamptz(index=True)
 
 
 class Study(Table, tablename="study"):
@@ -101,6 +118,16 @@ class ParticipantIdentity(Table, tablename="participant_identity"):
     # Lower-cased copy so that duplicate enrolments are found however the address was typed.
     email_normalised = Varchar(length=254, null=True, default=None, index=True)
     phone = Varchar(length=40, null=True, default=None)
+
+
+class DuplicateDismissal(Table, tablename="duplicate_dismissal"):
+    """An administrator's decision that two enrolments sharing an e-mail address are two
+    different people (so the pair is no longer listed as a possible duplicate)."""
+
+    participant_a = ForeignKey(references=Participant, on_delete=OnDelete.cascade, index=True)
+    participant_b = ForeignKey(references=Participant, on_delete=OnDelete.cascade)
+    decided_by = ForeignKey(references=Staff, on_delete=OnDelete.set_null, null=True)
+    decided_at = Timestamptz(default=TimestamptzNow())
 
 
 class Wave(Table, tablename="wave"):
@@ -197,9 +224,12 @@ class AuditEvent(Table, tablename="audit_event"):
 ALL_TABLES: tuple[type[Table], ...] = (
     Staff,
     StaffSession,
+    LoginThrottle,
+    FormFlash,
     Study,
     Participant,
     ParticipantIdentity,
+    DuplicateDismissal,
     Wave,
     Answer,
     LinkToken,

@@ -21,6 +21,7 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 
 from survey_app.mail.compose import MESSAGE_ID_HEADER
+from survey_app.private_files import PRIVATE_FILE_MODE, private_directory
 
 
 @dataclass(frozen=True)
@@ -39,11 +40,18 @@ class Outbox:
         self.directory = directory
 
     def store(self, raw: bytes) -> str:
-        """Keep one message; write-then-rename so a reader never sees half a file."""
-        self.directory.mkdir(parents=True, exist_ok=True)
+        """Keep one message; write-then-rename so a reader never sees half a file.
+
+        Messages carry names, addresses and personal links: the folder and every file are
+        for the service user only, whatever the process's umask.
+        """
+        private_directory(self.directory)
         key = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}"
         temporary = self.directory / f".{key}.tmp"
-        temporary.write_bytes(raw)
+        # O_EXCL: the mode given here is the file's mode, never that of a file already there.
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(raw)
         os.replace(temporary, self.directory / f"{key}.eml")
         return key
 

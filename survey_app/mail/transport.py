@@ -83,6 +83,8 @@ class OutboxTransport:
 
 
 def transport_for(settings: Settings) -> MailTransport:
+    """How ``settings`` say mail goes out. Raises :class:`SettingsError` when no mail server is
+    set: outside the demo, mail is never silently filed away as if it had been sent."""
     if settings.uses_outbox:
         return OutboxTransport(Outbox(settings.outbox_dir))
     return SmtpTransport(settings.smtp_server)

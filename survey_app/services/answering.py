@@ -3,18 +3,21 @@
 A link is valid while its wave is open and the participant takes part. Unknown, expired,
 not-yet-open and withdrawn links all raise the same :class:`LinkInvalid`, so a guessed token
 learns nothing. A submitted wave stays readable through its link (to say "done") but no longer
-changes: the conditional update on ``wave.status`` lets exactly one submission through.
+changes: every change to a wave locks its row first and checks its status under that lock, so
+page saves, the submission and staff entry of one wave run one after another, in one lock
+order (wave, answers, audit), and a save that comes after the submission is refused.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from instruments import Instrument, Item, ValidationResult, load_instrument, score_wave, validate_answers
-from survey_app.db.engine import insert_rows, raw_query, write_transaction
+from survey_app.db.engine import insert_rows, raw_query, row_lock, transactional
 from survey_app.db.tables import Answer, OutgoingMessage, Participant, Wave
 from survey_app.i18n import N_
 from survey_app.services import audit
@@ -27,10 +30,15 @@ MODE_WEB = "web"
 
 
 class LinkInvalid(NotFound):
-    """Unknown, expired, not yet open, or the person has left the study."""
+    """Unknown, expired, not yet open, or the person has left the study.
 
-    def __init__(self) -> None:
+    ``language`` is the person's own language when the link was theirs (so the page that says
+    the link no longer works speaks it); None for a link nobody has.
+    """
+
+    def __init__(self, language: str | None = None) -> None:
         super().__init__(N_("This link does not work."))
+        self.language = language
 
 
 class AlreadySubmitted(Conflict):
@@ -39,16 +47,11 @@ class AlreadySubmitted(Conflict):
 
 
 class InvalidAnswers(Exception):
-    """Some items did not validate; nothing was stored. Carries what the page needs to be
-    shown again: the form state (when raised for a link) and the values as submitted."""
+    """Some items did not validate; nothing was stored. ``result`` says which and why."""
 
-    def __init__(
-        self, result: ValidationResult, state: FormState | None = None, values: Mapping[str, object] | None = None
-    ) -> None:
+    def __init__(self, result: ValidationResult) -> None:
         super().__init__(f"{len(result.errors)} item error(s)")
         self.result = result
-        self.state = state
-        self.values = dict(values or {})
 
 
 @dataclass(frozen=True)
@@ -80,36 +83,37 @@ def decode_value(value_json: str | None) -> object:
     return tuple(value) if isinstance(value, list) else value
 
 
-# One round trip for the link, its wave, the participant, the study and the answers saved so
-# far (one row per answer, or one row with no answer): this runs on every request of the form,
-# where building the same joins through the ORM costs more than the query itself.
-_LINK_SQL = """
-    SELECT w.id AS wave_id, w.label, w.months, w.status AS wave_status, w.opens_at, w.closes_at,
-           w.instrument_version AS wave_instrument, w.language AS wave_language,
-           p.id AS participant_id, p.study_id, p.status AS participant_status, p.language,
-           s.instrument_version, a.item_id, a.value_json
+_STATE_COLUMNS = """
+    w.id AS wave_id, w.label, w.months, w.status AS wave_status, w.opens_at, w.closes_at,
+    w.instrument_version AS wave_instrument, w.language AS wave_language,
+    p.id AS participant_id, p.study_id, p.status AS participant_status, p.language,
+    s.instrument_version
+"""
+_STATE_JOINS = """
     FROM link_token t
     JOIN wave w ON w.id = t.wave
     JOIN participant p ON p.id = w.participant
     JOIN study s ON s.id = p.study
+"""
+# One round trip for the link, its wave, the participant, the study and the answers saved so
+# far (one row per answer, or one row with no answer): this runs on every request of the form,
+# where building the same joins through the ORM costs more than the query itself.
+_LINK_SQL = f"""
+    SELECT {_STATE_COLUMNS}, a.item_id, a.value_json
+    {_STATE_JOINS}
     LEFT JOIN answer a ON a.wave = w.id
-    WHERE t.token_hash = {token_hash}
+    WHERE t.token_hash = {{token_hash}}
 """
 
 
-async def open_link(token: str, now: dt.datetime | None = None) -> FormState:
-    """The wave behind ``token``. Raises :class:`LinkInvalid` unless it can be answered or was."""
-    if not looks_like_token(token):
-        raise LinkInvalid()
-    now = now or utcnow()
-    rows = await raw_query(_LINK_SQL, token_hash=hash_token(token))
+def _form_state(rows: Sequence[Mapping], saved: Mapping[str, object], now: dt.datetime) -> FormState:
     if not rows:
         raise LinkInvalid()
     row = rows[0]
     answered = row["wave_status"] == "answered"
     open_now = row["opens_at"] <= now < row["closes_at"]
     if row["participant_status"] != "active" or row["wave_status"] == "withdrawn" or not (answered or open_now):
-        raise LinkInvalid()
+        raise LinkInvalid(language=row["language"])
     return FormState(
         wave_id=row["wave_id"],
         participant_id=row["participant_id"],
@@ -121,8 +125,41 @@ async def open_link(token: str, now: dt.datetime | None = None) -> FormState:
         language=row["language"],
         wave_language=row["wave_language"],
         instrument=load_instrument(row["wave_instrument"] or row["instrument_version"]),
-        saved={r["item_id"]: decode_value(r["value_json"]) for r in rows if r["item_id"] is not None},
+        saved=dict(saved),
     )
+
+
+def _saved(rows: Sequence[Mapping]) -> dict[str, object]:
+    return {r["item_id"]: decode_value(r["value_json"]) for r in rows if r["item_id"] is not None}
+
+
+async def open_link(token: str, now: dt.datetime | None = None) -> FormState:
+    """The wave behind ``token``, for reading. Raises :class:`LinkInvalid` unless it can be
+    answered or was."""
+    if not looks_like_token(token):
+        raise LinkInvalid()
+    rows = await raw_query(_LINK_SQL, token_hash=hash_token(token))
+    return _form_state(rows, _saved(rows), now or utcnow())
+
+
+async def _open_link_for_writing(token: str, now: dt.datetime) -> FormState:
+    """:func:`open_link` for a change, inside its write transaction.
+
+    The wave row is locked first, so every change to one wave (page saves, the submission,
+    staff entry) takes its locks in the same order (wave, then answers) and runs one after
+    another. The answers are read only after the lock is held: under READ COMMITTED a
+    statement that waited for a row lock still sees the other tables as they were when it
+    started, so reading them in the locking statement could miss the writer it waited for.
+    """
+    if not looks_like_token(token):
+        raise LinkInvalid()
+    rows = await raw_query(
+        f"SELECT {_STATE_COLUMNS} {_STATE_JOINS} WHERE t.token_hash = {{token_hash}} {row_lock('w')}",
+        token_hash=hash_token(token),
+    )
+    state = _form_state(rows, {}, now)
+    answers = await raw_query("SELECT item_id, value_json FROM answer WHERE wave = {wave}", wave=state.wave_id)
+    return dataclasses.replace(state, saved=_saved(answers))
 
 
 def section_ids(state: FormState) -> list[str]:
@@ -150,6 +187,7 @@ class PageSaved:
     position: int
 
 
+@transactional
 async def save_page(
     token: str,
     section_id: str,
@@ -169,48 +207,68 @@ async def save_page(
     nothing when an item is invalid, and :class:`LinkInvalid` for a page the wave lacks.
     """
     now = now or utcnow()
-    async with write_transaction():
-        state = await open_link(token, now)
-        if state.submitted:
-            raise AlreadySubmitted()
-        sections = section_ids(state)
-        if section_id not in sections:
-            raise LinkInvalid()
-        language = chosen_language or state.language
-        items = state.instrument.section_items(section_id, state.wave_label)
-        item_ids = [item.id for item in items]
-        values = form_values(items, fields)
-        result = validate_answers(
-            state.instrument, values, wave=state.wave_label, lang=language, item_ids=item_ids, context=state.saved
-        )
-        if not result.ok:
-            raise InvalidAnswers(result, state, values)
-        kept = {
-            item_id: answer
-            for item_id, answer in result.answers.items()
-            if moving_on or not answer.skipped or _explicitly_skipped(state.instrument.item(item_id), fields)
+    state = await _open_link_for_writing(token, now)
+    if state.submitted:
+        raise AlreadySubmitted()
+    sections = section_ids(state)
+    if section_id not in sections:
+        raise LinkInvalid()
+    language = chosen_language or state.language
+    items, _, result = _checked_page(state, section_id, fields, language)
+    if not result.ok:
+        raise InvalidAnswers(result)
+    item_ids = [item.id for item in items]
+    kept = {
+        item_id: answer
+        for item_id, answer in result.answers.items()
+        if moving_on or not answer.skipped or _explicitly_skipped(state.instrument.item(item_id), fields)
+    }
+    cleared = [item_id for item_id in item_ids if item_id not in kept and item_id in state.saved]
+    if cleared:
+        await Answer.delete().where((Answer.wave == state.wave_id) & Answer.item_id.is_in(cleared))
+    await _store_answers(
+        state.wave_id,
+        {item_id: answer.value for item_id, answer in kept.items()},
+        state.instrument.version,
+        MODE_WEB,
+        now,
+        overwrite=True,
+    )
+    if state.status == "pending" or state.wave_language != language:
+        changes = {
+            Wave.status: "in_progress",
+            Wave.instrument_version: state.instrument.version,
+            Wave.language: language,
         }
-        cleared = [item_id for item_id in item_ids if item_id not in kept and item_id in state.saved]
-        if cleared:
-            await Answer.delete().where((Answer.wave == state.wave_id) & Answer.item_id.is_in(cleared))
-        await _store_answers(
-            state.wave_id,
-            {item_id: answer.value for item_id, answer in kept.items()},
-            state.instrument.version,
-            MODE_WEB,
-            now,
-            overwrite=True,
-        )
-        if state.status == "pending" or state.wave_language != language:
-            changes = {
-                Wave.status: "in_progress",
-                Wave.instrument_version: state.instrument.version,
-                Wave.language: language,
-            }
-            if state.status == "pending":
-                changes[Wave.started_at] = now
-            await Wave.update(changes).where((Wave.id == state.wave_id) & (Wave.status != "answered"))
+        if state.status == "pending":
+            changes[Wave.started_at] = now
+        await Wave.update(changes).where(Wave.id == state.wave_id)
     return PageSaved(sections=sections, position=sections.index(section_id))
+
+
+def _checked_page(
+    state: FormState, section_id: str, fields: Mapping[str, Sequence[str]], language: str
+) -> tuple[list[Item], dict[str, object], ValidationResult]:
+    items = state.instrument.section_items(section_id, state.wave_label)
+    values = form_values(items, fields)
+    result = validate_answers(
+        state.instrument,
+        values,
+        wave=state.wave_label,
+        lang=language,
+        item_ids=[item.id for item in items],
+        context=state.saved,
+    )
+    return items, values, result
+
+
+def recheck_page(
+    state: FormState, section_id: str, fields: Mapping[str, Sequence[str]], language: str
+) -> tuple[dict[str, object], Mapping]:
+    """The values and errors of a page that :func:`save_page` refused, for showing it again
+    after the redirect (the same check, so the same errors, in ``language``)."""
+    _, values, result = _checked_page(state, section_id, fields, language)
+    return values, result.errors
 
 
 # Questions answered with radio buttons offer an explicit "skip this question" choice,
@@ -270,6 +328,7 @@ class Submitted:
     first_time: bool
 
 
+@transactional
 async def submit(token: str, chosen_language: str | None, now: dt.datetime | None = None) -> Submitted:
     """Send in the wave: unanswered items become skipped, scores are computed and stored.
 
@@ -277,25 +336,25 @@ async def submit(token: str, chosen_language: str | None, now: dt.datetime | Non
     and reports ``first_time=False``.
     """
     now = now or utcnow()
-    async with write_transaction():
-        state = await open_link(token, now)
-        if state.submitted:
-            return Submitted(state.wave_label, first_time=False)
-        first_time = await _finish_wave(
-            wave_id=state.wave_id,
-            study_id=state.study_id,
-            wave_label=state.wave_label,
-            instrument=state.instrument,
-            values=state.saved,
-            already_stored=set(state.saved),
-            mode=MODE_WEB,
-            language=chosen_language or state.language,
-            actor=audit.JOB_SEEKER,
-            now=now,
-        )
+    state = await _open_link_for_writing(token, now)
+    if state.submitted:
+        return Submitted(state.wave_label, first_time=False)
+    first_time = await _finish_wave(
+        wave_id=state.wave_id,
+        study_id=state.study_id,
+        wave_label=state.wave_label,
+        instrument=state.instrument,
+        values=state.saved,
+        already_stored=set(state.saved),
+        mode=MODE_WEB,
+        language=chosen_language or state.language,
+        actor=audit.JOB_SEEKER,
+        now=now,
+    )
     return Submitted(state.wave_label, first_time=first_time)
 
 
+@transactional
 async def record_complete_response(
     wave_id: int,
     submitted: Mapping[str, object],
@@ -311,32 +370,34 @@ async def record_complete_response(
     when the wave was already answered.
     """
     now = now or utcnow()
-    async with write_transaction():
-        row = (
-            await Wave.select(Wave.label, Wave.instrument_version, Wave.participant.study_id, Wave.participant.study)
-            .where(Wave.id == wave_id)
-            .output(nested=True)
-            .first()
-        )
-        if row is None:
-            raise NotFound(N_("No such wave."))
-        study = await study_by_id(row["participant"]["study"])
-        instrument = load_instrument(row["instrument_version"] or study.instrument_version)
-        result = validate_answers(instrument, submitted, wave=row["label"], lang=language)
-        if not result.ok:
-            raise InvalidAnswers(result)
-        return await _finish_wave(
-            wave_id=wave_id,
-            study_id=row["participant"]["study_id"],
-            wave_label=row["label"],
-            instrument=instrument,
-            values=result.values,
-            already_stored=None,
-            mode=mode,
-            language=language,
-            actor=actor,
-            now=now,
-        )
+    rows = await raw_query(
+        f"""
+        SELECT w.label, w.instrument_version, p.study_id, p.study
+        FROM wave w JOIN participant p ON p.id = w.participant
+        WHERE w.id = {{wave_id}} {row_lock("w")}
+        """,
+        wave_id=wave_id,
+    )
+    if not rows:
+        raise NotFound(N_("No such wave."))
+    row = rows[0]
+    study = await study_by_id(row["study"])
+    instrument = load_instrument(row["instrument_version"] or study.instrument_version)
+    result = validate_answers(instrument, submitted, wave=row["label"], lang=language)
+    if not result.ok:
+        raise InvalidAnswers(result)
+    return await _finish_wave(
+        wave_id=wave_id,
+        study_id=row["study_id"],
+        wave_label=row["label"],
+        instrument=instrument,
+        values=result.values,
+        already_stored=None,
+        mode=mode,
+        language=language,
+        actor=actor,
+        now=now,
+    )
 
 
 async def _finish_wave(
@@ -407,29 +468,34 @@ def first_unseen_section(state: FormState) -> str | None:
     return None
 
 
-async def withdraw_participant(participant_id: int, actor: audit.Actor, now: dt.datetime | None = None) -> None:
-    """Stop everything at once: no further messages, open links stop working, audit entry."""
+@transactional
+async def withdraw_participant(
+    participant_id: int, actor: audit.Actor, now: dt.datetime | None = None, reason: str | None = None
+) -> None:
+    """Stop everything at once: no further messages, open links stop working, audit entry
+    (with ``reason``, which must hold no identifying data)."""
     now = now or utcnow()
-    async with write_transaction():
-        row = (
-            await Participant.select(Participant.study_id, Participant.status)
-            .where(Participant.id == participant_id)
-            .first()
-        )
-        if row is None:
-            raise NotFound(N_("No such job seeker."))
-        if row["status"] == "withdrawn":
-            return
-        await Participant.update({Participant.status: "withdrawn", Participant.withdrawn_at: now}).where(
-            Participant.id == participant_id
-        )
-        await Wave.update({Wave.status: "withdrawn"}).where(
-            (Wave.participant == participant_id) & Wave.status.is_in(["pending", "in_progress"])
-        )
-        await OutgoingMessage.update({OutgoingMessage.status: "cancelled"}).where(
-            (OutgoingMessage.participant == participant_id) & (OutgoingMessage.status == "queued")
-        )
-        await audit.record(actor, "participant.withdraw", "participant", row["study_id"])
+    row = (
+        await Participant.select(Participant.study_id, Participant.status)
+        .where(Participant.id == participant_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound(N_("No such job seeker."))
+    if row["status"] == "withdrawn":
+        return
+    await Participant.update({Participant.status: "withdrawn", Participant.withdrawn_at: now}).where(
+        Participant.id == participant_id
+    )
+    await Wave.update({Wave.status: "withdrawn"}).where(
+        (Wave.participant == participant_id) & Wave.status.is_in(["pending", "in_progress"])
+    )
+    await OutgoingMessage.update({OutgoingMessage.status: "cancelled"}).where(
+        (OutgoingMessage.participant == participant_id) & (OutgoingMessage.status == "queued")
+    )
+    await audit.record(
+        actor, "participant.withdraw", "participant", row["study_id"], {"reason": reason} if reason else None
+    )
 
 
 async def withdraw_by_link(token: str, now: dt.datetime | None = None) -> None:

@@ -27,6 +27,8 @@ class Actor:
 SYSTEM = Actor("system")
 JOB_SEEKER = Actor("job_seeker")
 COMMAND_LINE = Actor("command_line")
+# Someone at the login page who is not (yet) known to be the account's owner.
+LOGIN = Actor("login_attempt")
 
 
 async def record(

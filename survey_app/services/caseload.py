@@ -142,7 +142,8 @@ class ParticipantDetail:
     language: str
     consent_date: dt.date
     consent_version: str
-    answers: dict[str, dict[str, object]]  # wave label -> item id -> value (None = skipped)
+    # wave label -> item id -> value (None = skipped); submitted waves only
+    answers: dict[str, dict[str, object]]
 
 
 async def participant_detail(specialist_id: int, study_id: str, now: dt.datetime | None = None) -> ParticipantDetail:
@@ -169,7 +170,8 @@ async def participant_detail(specialist_id: int, study_id: str, now: dt.datetime
         raise NotFound(N_("No job seeker with this study ID in your caseload."))
     participant_id = row["participant"]["id"]
     waves = (await _waves([participant_id], now)).get(participant_id, [])
-    labels = {wave.id: wave.label for wave in waves}
+    # What a job seeker has not sent in yet is theirs: staff see only that a wave was started.
+    labels = {wave.id: wave.label for wave in waves if wave.state == "answered"}
     answers: dict[str, dict[str, object]] = {wave.label: {} for wave in waves}
     if labels:
         for answer in await Answer.select(Answer.wave, Answer.item_id, Answer.value_json).where(

@@ -12,11 +12,11 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from survey_app.db.engine import write_transaction
+from survey_app.db.engine import transactional
 from survey_app.db.tables import Participant, ParticipantIdentity, Staff, Wave
 from survey_app.i18n import N_
 from survey_app.services import audit, messaging
-from survey_app.services.calendar import plan_waves, utcnow
+from survey_app.services.calendar import add_months, plan_waves, utcnow
 from survey_app.services.errors import InvalidInput
 from survey_app.services.studies import PROGRAMMES, StudyConfig
 from survey_app.services.validation import clean_text, normalise_email, parse_iso_date
@@ -33,6 +33,10 @@ ENROLMENT_FIELDS = (
     "consent_version",
     "enrolled_on",
 )
+# Plausibility limits that catch a mistyped year (01.01.1901) without refusing a real cohort
+# imported afterwards: enrolment is rolling, and consent comes shortly before enrolment.
+MAX_ENROLMENT_AGE_YEARS = 5
+MAX_CONSENT_AGE_YEARS = 1
 # Crockford's base32 without I, L, O, U: study IDs are read aloud and typed from paper.
 _STUDY_ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -100,6 +104,8 @@ def check_enrolment(raw: Mapping[str, object], study: StudyConfig, today: dt.dat
             errors["enrolled_on"] = N_("Write the date as DD.MM.YYYY.")
         elif parsed > today:
             errors["enrolled_on"] = N_("The enrolment date cannot be in the future.")
+        elif parsed < add_months(today, -12 * MAX_ENROLMENT_AGE_YEARS):
+            errors["enrolled_on"] = N_("The enrolment date is more than five years ago: check the year.")
         else:
             enrolled_on = parsed
 
@@ -112,6 +118,8 @@ def check_enrolment(raw: Mapping[str, object], study: StudyConfig, today: dt.dat
         errors["consent_date"] = N_("The consent date cannot be in the future.")
     elif consent_date > enrolled_on:
         errors["consent_date"] = N_("Consent must be given on or before the enrolment date.")
+    elif consent_date < add_months(enrolled_on, -12 * MAX_CONSENT_AGE_YEARS):
+        errors["consent_date"] = N_("The consent date is more than a year before the enrolment date: check the year.")
 
     consent_version = clean_text(raw.get("consent_version"), 40)
     if not consent_version:
@@ -133,19 +141,28 @@ def check_enrolment(raw: Mapping[str, object], study: StudyConfig, today: dt.dat
     )
 
 
-async def active_emails(study: StudyConfig, emails: Sequence[str]) -> set[str]:
-    """Which of ``emails`` (lower-case) belong to an active participant of ``study`` already."""
+async def active_emails(study: StudyConfig, emails: Sequence[str], specialist_id: int | None = None) -> set[str]:
+    """Which of ``emails`` (lower-case) belong to an active participant of ``study`` already
+    (only among ``specialist_id``'s job seekers, when given)."""
     if not emails:
         return set()
-    rows = await ParticipantIdentity.select(ParticipantIdentity.email_normalised).where(
+    condition = (
         ParticipantIdentity.email_normalised.is_in(list(emails))
         & (ParticipantIdentity.participant.study == study.id)
         & (ParticipantIdentity.participant.status == "active")
     )
+    if specialist_id is not None:
+        condition &= ParticipantIdentity.participant.specialist == specialist_id
+    rows = await ParticipantIdentity.select(ParticipantIdentity.email_normalised).where(condition)
     return {row["email_normalised"] for row in rows}
 
 
+# For the command line, run by an operator who sees the whole study.
 DUPLICATE_EMAIL = N_("This e-mail address already belongs to a job seeker in the study.")
+# For a specialist, who may learn only about their own caseload.
+DUPLICATE_IN_CASELOAD = N_(
+    "A job seeker in your caseload already has this e-mail address. Check your caseload before enrolling again."
+)
 
 
 async def insert_enrolment(
@@ -209,6 +226,7 @@ async def insert_enrolment(
     return Enrolled(participant_id=participant_id, study_id=study_id, t1_invitation_queued=queued > 0)
 
 
+@transactional
 async def enrol(
     entry: EnrolmentInput,
     study: StudyConfig,
@@ -218,13 +236,16 @@ async def enrol(
 ) -> Enrolled:
     """Enrol one job seeker with ``specialist_id`` as the responsible specialist.
 
-    Raises :class:`InvalidInput` (field ``email``) for a duplicate active enrolment.
+    Raises :class:`InvalidInput` (field ``email``) when a job seeker of the same specialist
+    has the address. An address that belongs to someone else's job seeker is enrolled like any
+    other: refusing it would tell this specialist that the person takes part in the programme
+    elsewhere. Administrators see such pairs as possible duplicates and resolve them
+    (:mod:`survey_app.services.duplicates`).
     """
     now = now or utcnow()
-    async with write_transaction():
-        if entry.email and await active_emails(study, [entry.email.lower()]):
-            raise InvalidInput({"email": DUPLICATE_EMAIL})
-        return await insert_enrolment(entry, study, specialist_id, actor, now)
+    if entry.email and await active_emails(study, [entry.email.lower()], specialist_id):
+        raise InvalidInput({"email": DUPLICATE_IN_CASELOAD})
+    return await insert_enrolment(entry, study, specialist_id, actor, now)
 
 
 @dataclass(frozen=True)
@@ -283,14 +304,29 @@ async def enrol_many(
             seen_emails.setdefault(key, line)
         checked.append((line, entry, specialist_email))
 
-    async with write_transaction():
-        for email in await active_emails(study, list(seen_emails)):
-            errors.append(LineError(seen_emails[email], "email", DUPLICATE_EMAIL))
-        if errors:
-            raise BulkEnrolmentRejected(sorted(errors, key=lambda e: (e.line, e.field)))
-        enrolled = []
-        for done, (_, entry, specialist_email) in enumerate(checked, start=1):
-            enrolled.append(await insert_enrolment(entry, study, specialists[specialist_email], actor, now))
-            if progress:
-                progress(done, len(checked))
+    return await _insert_cohort(checked, errors, seen_emails, specialists, study, actor, now, progress)
+
+
+@transactional
+async def _insert_cohort(
+    checked: Sequence[tuple[int, EnrolmentInput, str]],
+    errors: Sequence[LineError],
+    seen_emails: Mapping[str, int],
+    specialists: Mapping[str, int],
+    study: StudyConfig,
+    actor: audit.Actor,
+    now: dt.datetime,
+    progress,
+) -> list[Enrolled]:
+    """Write a checked cohort in one transaction, unless an address is taken already."""
+    errors = list(errors)
+    for email in await active_emails(study, list(seen_emails)):
+        errors.append(LineError(seen_emails[email], "email", DUPLICATE_EMAIL))
+    if errors:
+        raise BulkEnrolmentRejected(sorted(errors, key=lambda e: (e.line, e.field)))
+    enrolled = []
+    for done, (_, entry, specialist_email) in enumerate(checked, start=1):
+        enrolled.append(await insert_enrolment(entry, study, specialists[specialist_email], actor, now))
+        if progress:
+            progress(done, len(checked))
     return enrolled

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from email.message import EmailMessage
 
 from survey_app.db.tables import LinkToken, OutgoingMessage, ParticipantIdentity
@@ -16,6 +17,17 @@ FORM_PATH = "/a/"
 
 def form_link(base_url: str, token: str) -> str:
     return f"{base_url}{FORM_PATH}{token}"
+
+
+# A personal link's token, as ``form_link`` writes it (see ``tokens.looks_like_token``).
+_PERSONAL_LINK = re.compile(re.escape(FORM_PATH) + r"[A-Za-z0-9_-]{20,100}")
+HIDDEN_LINK = FORM_PATH + "•" * 6
+
+
+def hide_personal_links(text: str) -> str:
+    """``text`` with every personal link made unusable, for showing a sent e-mail to staff:
+    a link answers and withdraws *as the job seeker*, so staff never get a working one."""
+    return _PERSONAL_LINK.sub(HIDDEN_LINK, text)
 
 
 async def prepare_mail(claim: Claim, base_url: str, sender: str, now: dt.datetime) -> EmailMessage:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import jinja2
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
-from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -16,15 +15,19 @@ from litestar.template.config import TemplateConfig
 from survey_app.db.engine import active_engine, close_pool, open_pool
 from survey_app.settings import Settings
 from survey_app.web.auth import PUBLIC_OPT, StaffSessionMiddleware
-from survey_app.web.controllers.admin import admin_overview
-from survey_app.web.controllers.answer_form import AnswerFormController
+from survey_app.web.controllers.admin import AdminController
+from survey_app.web.controllers.answer_form import AnswerFormController, left
 from survey_app.web.controllers.api import ApiController
+from survey_app.web.controllers.api_docs import ApiDocsController, openapi_config
 from survey_app.web.controllers.caseload import CaseloadController
+from survey_app.web.controllers.demo_inbox import DemoInboxController
 from survey_app.web.controllers.enrolment import EnrolmentController
+from survey_app.web.controllers.favicon import favicon
 from survey_app.web.controllers.login import health, home, login, login_form, logout
 from survey_app.web.controllers.outbox import OutboxController
 from survey_app.web.controllers.research import research_overview
 from survey_app.web.errors import EXCEPTION_HANDLERS
+from survey_app.web.security_headers import SecurityHeaders
 
 HERE = Path(__file__).parent
 
@@ -57,19 +60,32 @@ def create_app(settings: Settings) -> Litestar:
 
     return Litestar(
         route_handlers=[
-            home,
+            # Pages answer with HTML, redirects and form errors: they are not part of the API
+            # contract, so the OpenAPI document holds only the JSON API and the health check.
+            Router(
+                path="/",
+                include_in_schema=False,
+                route_handlers=[
+                    home,
+                    login_form,
+                    login,
+                    logout,
+                    AnswerFormController,
+                    left,
+                    CaseloadController,
+                    EnrolmentController,
+                    OutboxController,
+                    research_overview,
+                    AdminController,
+                    ApiDocsController,
+                    favicon,
+                    create_static_files_router(path="/static", directories=[HERE / "static"], opt={PUBLIC_OPT: True}),
+                    # Only the demo's made-up job seekers have a mailbox anyone may open.
+                    *([DemoInboxController] if settings.demo else []),
+                ],
+            ),
             health,
-            login_form,
-            login,
-            logout,
-            AnswerFormController,
-            CaseloadController,
-            EnrolmentController,
-            OutboxController,
-            research_overview,
-            admin_overview,
             ApiController,
-            create_static_files_router(path="/static", directories=[HERE / "static"], opt={PUBLIC_OPT: True}),
         ],
         middleware=[StaffSessionMiddleware()],
         csrf_config=CSRFConfig(
@@ -80,7 +96,8 @@ def create_app(settings: Settings) -> Litestar:
         ),
         template_config=TemplateConfig(instance=_template_engine()),
         exception_handlers=EXCEPTION_HANDLERS,
-        openapi_config=OpenAPIConfig(title="mestring", version="1", path="/schema"),
+        openapi_config=openapi_config(),
+        before_send=[SecurityHeaders(https=settings.secure_cookies)],
         on_startup=[start_pool],
         on_shutdown=[stop_pool],
         state=State({"settings": settings}),

@@ -15,6 +15,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from survey_app.services.login_throttle import DEVICE_COOKIE
 from survey_app.services.staff import SESSION_LIFETIME, StaffPrincipal, resolve_session
 
 SESSION_COOKIE = "mestring_session"
@@ -71,3 +72,23 @@ def session_cookie(token: str, secure: bool) -> Cookie:
 
 def expired_session_cookie(secure: bool) -> Cookie:
     return Cookie(key=SESSION_COOKIE, value="", max_age=0, httponly=True, secure=secure, samesite="lax", path="/")
+
+
+def device_cookie(value: str, secure: bool) -> Cookie:
+    """The login throttle's device cookie: kept for a year, sent only to the login."""
+    return Cookie(
+        key=DEVICE_COOKIE,
+        value=value,
+        max_age=365 * 24 * 3600,
+        httponly=True,
+        secure=secure,
+        samesite="strict",
+        path="/login",
+    )
+
+
+def client_address(request: Request) -> str:
+    """The client's IP address as the server sees it. Behind a reverse proxy, uvicorn puts
+    the address from ``X-Forwarded-For`` here when the proxy is trusted (its
+    ``forwarded_allow_ips``, by default 127.0.0.1)."""
+    return request.client.host if request.client else "unknown"

@@ -10,8 +10,12 @@ from litestar.response import Template
 
 from instruments import localize
 from survey_app import i18n
+from survey_app.web.flash import expired_flash_cookie
 
 LANGUAGE_COOKIE = "mestring_lang"
+# The language a job seeker's questionnaire was last shown in, for the pages that say something
+# went wrong (an exception handler cannot look the person up). Gone when the browser closes.
+FORM_LANGUAGE_COOKIE = "mestring_form_lang"
 _ONE_YEAR = 365 * 24 * 3600
 
 
@@ -44,17 +48,21 @@ def page(
     *,
     language: str | None = None,
     status_code: int = 200,
+    job_seeker: bool = False,
     **context: Any,
 ) -> Template:
-    """A Jinja2 page with gettext, the language switch and Norwegian date formats in scope."""
+    """A Jinja2 page with gettext, the language switch and Norwegian date formats in scope.
+    ``job_seeker`` marks a page of the questionnaire (it remembers the language shown)."""
     language = language or request_language(request)
     catalogue = i18n.translations(language)
-    cookies = []
+    cookies = expired_flash_cookie(request)
     picked = i18n.normalise_language(request.query_params.get("lang"))
     if picked:
         cookies.append(
             Cookie(key=LANGUAGE_COOKIE, value=picked, max_age=_ONE_YEAR, httponly=True, samesite="lax", path="/")
         )
+    if job_seeker and request.cookies.get(FORM_LANGUAGE_COOKIE) != language:
+        cookies.append(Cookie(key=FORM_LANGUAGE_COOKIE, value=language, httponly=True, samesite="lax", path="/a/"))
     return Template(
         template_name=template,
         context={

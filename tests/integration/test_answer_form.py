@@ -6,6 +6,8 @@ import asyncio
 import datetime as dt
 import re
 
+import httpx
+
 from survey_app.db.tables import Answer, AuditEvent, OutgoingMessage, Participant, Wave
 from survey_app.services.calendar import utcnow
 from tests.helpers import csrf_from, enrol_person, link_for, make_staff
@@ -152,23 +154,79 @@ async def test_double_submission_stores_one_response(client):
     )  # 5 measures + work_now + 2 lists + health + 5 background
 
 
+async def _rejected(client, path, data):
+    """Post a page that fails validation: it redirects back to the page (never answers the
+    POST with the error page, so reloading or going back never resends the form)."""
+    response = await _post(client, path, data)
+    assert response.status_code == 303 and response.headers["location"].split("?")[0] == path
+    return await client.get(response.headers["location"])
+
+
 async def test_invalid_answers_show_item_errors_in_the_chosen_language_and_store_nothing(client):
     enrolled = await _person()
     link = f"/a/{await link_for(enrolled.participant_id)}"
-    nb = await _post(client, f"{link}/page/measures", {"was": "11", "rtwse_1": "sju"})
-    assert nb.status_code == 422
+    nb = await _rejected(client, f"{link}/page/measures", {"was": "11", "rtwse_1": "sju", "rtwse_2": "4"})
     assert "Velg et tall fra 0 til 10." in nb.text
     assert 'aria-describedby="was-anchors was-error"' in nb.text
+    assert 'id="rtwse_2-4" name="rtwse_2" value="4" checked' in nb.text  # the valid tick is kept
+    # Shown once: a reload shows the page as saved (nothing), without the errors.
+    assert "Velg et tall fra 0 til 10." not in (await client.get(f"{link}/page/measures")).text
 
     await client.get(f"{link}?lang=en")  # the switch is remembered in a cookie
-    en = await _post(client, f"{link}/page/measures", {"was": "11"})
-    assert en.status_code == 422 and "Choose a number from 0 to 10." in en.text
+    en = await _rejected(client, f"{link}/page/measures", {"was": "11"})
+    assert "Choose a number from 0 to 10." in en.text
     assert 'lang="en"' in en.text
 
-    conditional = await _post(client, f"{link}/page/work", {"work_now": "0", "work_hours": "20"})
-    assert conditional.status_code == 422 and "work_hours-error" in conditional.text
+    conditional = await _rejected(client, f"{link}/page/work", {"work_now": "0", "work_hours": "20"})
+    assert "work_hours-error" in conditional.text
     assert await Answer.count() == 0
     assert (await _wave(enrolled.participant_id))["status"] == "pending"
+
+
+async def test_switching_language_on_a_page_keeps_the_ticks_not_yet_saved(client):
+    enrolled = await _person()
+    link = f"/a/{await link_for(enrolled.participant_id)}"
+    page = await client.get(f"{link}/page/measures")
+    # The switch submits the page it sits on; an untouched question stays unanswered.
+    assert 'form="questionnaire" name="switch_language" value="en"' in page.text
+    switched = await client.post(
+        f"{link}/page/measures",
+        data={"was": "6", "rtwse_1": "3", "switch_language": "en", "_csrf_token": csrf_from(page.text)},
+        follow_redirects=False,
+    )
+    assert switched.status_code == 303 and switched.headers["location"] == f"{link}/page/measures?lang=en"
+    shown = await client.get(switched.headers["location"])
+    assert 'lang="en"' in shown.text and "How do you rate your current work ability?" in shown.text
+    assert 'id="was-6" name="was" value="6" checked' in shown.text
+    assert set(await _answers(enrolled.participant_id)) == {"was", "rtwse_1"}
+    # A wrong value on the page is shown with its error in the new language, nothing stored.
+    bad = await _post(client, f"{link}/page/measures", {"was": "12", "switch_language": "nn"})
+    assert bad.headers["location"] == f"{link}/page/measures?lang=nn"
+    again = await client.get(bad.headers["location"])
+    assert 'lang="nn"' in again.text and "Vel eit tal frå 0 til 10." in again.text
+    assert (await _answers(enrolled.participant_id))["was"]["value_json"] == "6"
+
+
+async def test_error_pages_of_the_questionnaire_speak_the_persons_language_and_lead_back(client):
+    from survey_app.services.answering import withdraw_participant
+    from survey_app.services.audit import SYSTEM
+
+    enrolled = await _person(language="en")
+    token = await link_for(enrolled.participant_id)
+    await client.get(f"/a/{token}/page/measures", headers={"Accept-Language": "nb-NO"})
+    # A form without its security cookie (cookies blocked, or expired): no staff login, the
+    # person's language, the way back to the questionnaire.
+    client.cookies.delete("csrftoken")
+    refused = await client.post(f"/a/{token}/page/measures", data={"was": "5"}, headers={"Accept-Language": "nb"})
+    assert refused.status_code == 403
+    assert "Your answers could not be saved" in refused.text and f'href="/a/{token}"' in refused.text
+    assert "/login" not in refused.text
+    # A link that stopped working says so in the person's language, whatever the browser says.
+    await withdraw_participant(enrolled.participant_id, SYSTEM)
+    fresh = httpx.AsyncClient(transport=client._transport, base_url="http://testserver.local")
+    async with fresh:
+        gone = await fresh.get(f"/a/{token}", headers={"Accept-Language": "nb-NO"})
+    assert gone.status_code == 404 and "The link does not work" in gone.text
 
 
 async def test_the_job_seeker_can_leave_the_study(client):
@@ -176,8 +234,10 @@ async def test_the_job_seeker_can_leave_the_study(client):
     token = await link_for(enrolled.participant_id)
     confirm = await client.get(f"/a/{token}/leave")
     assert confirm.status_code == 200
-    left = await client.post(f"/a/{token}/leave", data={"_csrf_token": csrf_from(confirm.text)})
-    assert left.status_code == 200
+    left = await client.post(f"/a/{token}/leave", data={"_csrf_token": csrf_from(confirm.text)}, follow_redirects=False)
+    assert left.status_code == 303 and left.headers["location"] == "/left?lang=nb"
+    goodbye = await client.get(left.headers["location"])
+    assert goodbye.status_code == 200 and "Du har trukket deg fra undersøkelsen" in goodbye.text
     participant = await Participant.select().where(Participant.id == enrolled.participant_id).first()
     assert participant["status"] == "withdrawn" and participant["withdrawn_at"] is not None
     assert {m["status"] for m in await OutgoingMessage.select(OutgoingMessage.status)} == {"cancelled"}
@@ -185,3 +245,22 @@ async def test_the_job_seeker_can_leave_the_study(client):
     assert (await client.get(f"/a/{token}")).status_code == 404
     events = await AuditEvent.select(AuditEvent.actor).where(AuditEvent.action == "participant.withdraw")
     assert events == [{"actor": "job_seeker"}]
+
+
+async def test_staff_see_that_a_wave_was_started_but_never_the_unsent_answers(client):
+    from tests.helpers import login
+
+    enrolled = await _person()
+    link = f"/a/{await link_for(enrolled.participant_id)}"
+    await _post(client, f"{link}/page/measures", {"was": "3", "rtwexp": "7", "action": "later"})
+    await login(client, "spes@example.no")
+    page = await client.get(f"/caseload/{enrolled.study_id}")
+    api = (await client.get(f"/api/v1/caseload/{enrolled.study_id}")).json()
+    assert "Mer enn 5 år" not in page.text and "Svar T1" not in page.text
+    assert api["answers"]["T1"] == {} and api["entry"]["waves"][0]["state"] == "in_progress"
+
+    review = await client.get(f"{link}/review")
+    await client.post(f"{link}/submit", data={"_csrf_token": csrf_from(review.text)})
+    page = await client.get(f"/caseload/{enrolled.study_id}")
+    assert "Mer enn 5 år" in page.text
+    assert (await client.get(f"/api/v1/caseload/{enrolled.study_id}")).json()["answers"]["T1"]["was"] == 3

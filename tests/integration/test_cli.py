@@ -4,27 +4,55 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import socket
 import sqlite3
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
-from mestring_cli.main import parse_now
+from mestring_cli.main import NO_SCHEMA, parse_now
+from survey_app.mail.outbox import free_port
+from tests.conftest import create_postgres_database, drop_postgres_database, postgres_reachable, unavailable
+from tests.helpers import MIGRATION_COUNT
+
+ROOT = Path(__file__).resolve().parents[2]
+COHORT = (
+    "name,email,language,programme,contact_mode,consent_date,consent_version,specialist_email,enrolled_on\n"
+    "Anne,anne@example.no,nb,kvp,email,2025-01-01,1,kari@example.no,2025-01-01\n"
+)
 
 
-def mestring(*args: str, home: Path, stdin: str | None = None, **env: str) -> subprocess.CompletedProcess:
+def _environ(home: Path, env: dict[str, str]) -> dict[str, str]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("MESTRING_")}
     environ.update({"MESTRING_HOME": str(home), **env})
+    return environ
+
+
+def mestring(
+    *args: str, home: Path, stdin: str | None = None, timeout: float = 300, **env: str
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "mestring_cli", *args],
         input=stdin,
         capture_output=True,
         text=True,
-        env=environ,
-        timeout=300,
+        env=_environ(home, env),
+        timeout=timeout,
     )
+
+
+def refused(result: subprocess.CompletedProcess, message: str, returncode: int = 1) -> bool:
+    """The command stopped with ``message`` as its one line on stderr, and no traceback."""
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.returncode == returncode, result.stderr
+    assert result.stderr.strip().splitlines() == [f"mestring: {message}"], result.stderr
+    return True
 
 
 def test_help_says_what_each_command_does(tmp_path):
@@ -52,8 +80,9 @@ def test_instruments_json_has_the_three_measures_with_exact_ranges_and_codes(tmp
 def test_migrate_user_add_and_bulk_enrol(tmp_path):
     first = mestring("migrate", home=tmp_path)
     assert first.returncode == 0, first.stderr
-    assert "applied 2 migration(s)" in first.stdout
-    assert "applied 0 migration(s), 2 were already applied" in mestring("migrate", home=tmp_path).stdout
+    assert f"applied {MIGRATION_COUNT} migration(s)" in first.stdout
+    again = mestring("migrate", home=tmp_path).stdout
+    assert f"applied 0 migration(s), {MIGRATION_COUNT} were already applied" in again
 
     refused = mestring("user", "add", "kari@example.no", "--role", "specialist", "--password", "x" * 12, home=tmp_path)
     assert refused.returncode == 2  # passwords never come from the command line
@@ -109,13 +138,20 @@ def test_dispatch_once_with_a_given_time_sends_into_the_outbox(tmp_path):
         encoding="utf-8",
     )
     assert mestring("enrol", "--csv", str(csv), home=tmp_path).returncode == 0
+    # Without a mail server, nothing pretends to send: the dispatcher says what to set.
+    unset = mestring("dispatch", "--once", "--now", "2026-04-30T00:01", home=tmp_path)
+    assert unset.returncode == 2 and "MESTRING_SMTP_URL" in unset.stderr and "Traceback" not in unset.stderr
+    assert not (tmp_path / "var" / "outbox").exists()
+    scheduler = mestring("scheduler", home=tmp_path)
+    assert scheduler.returncode == 2 and "MESTRING_SMTP_URL" in scheduler.stderr
     # T2 opens 30 April 2026 at midnight, Oslo time (UTC+2 in summer).
-    early = mestring("dispatch", "--once", "--now", "2026-04-29T23:59", home=tmp_path)
+    outbox = {"MESTRING_SMTP_URL": "outbox:"}
+    early = mestring("dispatch", "--once", "--now", "2026-04-29T23:59", home=tmp_path, **outbox)
     assert "sent 0" in early.stdout, early.stdout + early.stderr
-    on_time = mestring("dispatch", "--once", "--now", "2026-04-30T00:01", home=tmp_path)
+    on_time = mestring("dispatch", "--once", "--now", "2026-04-30T00:01", home=tmp_path, **outbox)
     assert on_time.returncode == 0 and "sent message" in on_time.stdout and "sent 1" in on_time.stdout
-    outbox = list((tmp_path / "var" / "outbox").glob("*.eml"))
-    assert len(outbox) == 1 and b"anne@example.no" in outbox[0].read_bytes()
+    kept = list((tmp_path / "var" / "outbox").glob("*.eml"))
+    assert len(kept) == 1 and b"anne@example.no" in kept[0].read_bytes()
     assert mestring("dispatch", "--once", "--now", "yesterday", home=tmp_path).returncode == 2
 
 
@@ -154,7 +190,205 @@ def test_demo_seed_only_shows_every_wave_state(tmp_path):
     assert database.execute("select count(*) from participant").fetchone()[0] == 36
 
 
-@pytest.mark.parametrize("value", ["mysql://x/y", "sqlite://"])
+@pytest.mark.parametrize("value", ["mysql://x/y", "sqlite://", "postgresql://app@db:notaport/mestring"])
 def test_bad_settings_are_reported_not_raised(tmp_path, value):
     result = mestring("migrate", home=tmp_path, MESTRING_DATABASE_URL=value)
     assert result.returncode == 2 and "MESTRING_DATABASE_URL" in result.stderr and "Traceback" not in result.stderr
+
+
+# --- mistakes people make: one line that says what to do, never a traceback ------------------
+
+
+@pytest.fixture
+def cohort_csv(tmp_path) -> Path:
+    path = tmp_path / "cohort.csv"
+    path.write_text(COHORT, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["study"],
+        ["dispatch", "--once"],
+        ["enrol", "--csv", "{csv}"],
+        ["user", "add", "kari@example.no", "--role", "admin"],
+        ["scheduler"],
+        ["serve", "--port", "{port}"],
+    ],
+)
+def test_commands_before_migrate_say_to_migrate_first(tmp_path, cohort_csv, command):
+    arguments = [part.format(csv=cohort_csv, port=free_port()) for part in command]
+    mail = {"MESTRING_SMTP_URL": "outbox:"}  # the dispatcher's commands would stop at the mail first
+    result = mestring(*arguments, home=tmp_path, stdin="a long enough password\n", timeout=60, **mail)
+    assert refused(result, NO_SCHEMA)
+    assert not (tmp_path / "var" / "mestring.sqlite3").exists()  # asking created no empty database
+
+
+def test_a_schema_missing_a_migration_is_out_of_date(tmp_path):
+    assert mestring("migrate", home=tmp_path).returncode == 0
+    database = sqlite3.connect(tmp_path / "var" / "mestring.sqlite3")
+    with database:
+        database.execute("delete from migration where id = (select max(id) from migration)")
+    database.close()
+    assert refused(mestring("study", home=tmp_path), NO_SCHEMA)
+
+
+@pytest.mark.postgres
+async def test_schema_check_on_postgresql(tmp_path):
+    if not postgres_reachable():
+        unavailable("PostgreSQL is not reachable")
+    url = await create_postgres_database()
+    try:
+        assert refused(mestring("study", home=tmp_path, MESTRING_DATABASE_URL=url), NO_SCHEMA)
+        assert mestring("migrate", home=tmp_path, MESTRING_DATABASE_URL=url).returncode == 0
+        shown = mestring("study", home=tmp_path, MESTRING_DATABASE_URL=url)
+        assert shown.returncode == 0 and json.loads(shown.stdout)["code"] == "default"
+    finally:
+        await drop_postgres_database(url)
+
+
+@pytest.mark.parametrize("command", ["migrate", "study"])
+def test_an_unreachable_postgresql_is_named_without_its_password(tmp_path, command):
+    url = "postgresql://nobody:s3cret@127.0.0.1:1/mestring"  # nothing listens on port 1
+    result = mestring(command, home=tmp_path, timeout=60, MESTRING_DATABASE_URL=url)
+    assert "s3cret" not in result.stderr + result.stdout
+    assert refused(
+        result,
+        "Cannot reach the database postgresql://nobody@127.0.0.1:1/mestring (Connect call failed ('127.0.0.1', 1)): "
+        "check MESTRING_DATABASE_URL and that the database server is running.",
+    )
+
+
+def test_a_sqlite_file_that_cannot_be_made_is_named(tmp_path):
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    database = tmp_path / "a-file" / "mestring.sqlite3"
+    result = mestring("migrate", home=tmp_path, MESTRING_DATABASE_URL=f"sqlite:///{database}")
+    assert "Traceback" not in result.stderr and result.returncode == 1
+    assert f"Cannot open the database file {database}" in result.stderr
+    assert "check MESTRING_DATABASE_URL" in result.stderr
+
+
+def test_a_home_that_cannot_hold_var_is_named(tmp_path):
+    home = tmp_path / "a-file"
+    home.write_text("", encoding="utf-8")
+    result = mestring("study", home=home)
+    assert "Traceback" not in result.stderr and result.returncode == 2
+    assert f"cannot use {home / 'var'}" in result.stderr and "set MESTRING_HOME" in result.stderr
+
+
+def test_a_deleted_study_is_reported_not_raised(tmp_path):
+    assert mestring("migrate", home=tmp_path).returncode == 0
+    database = sqlite3.connect(tmp_path / "var" / "mestring.sqlite3")
+    with database:
+        database.execute("delete from study")
+    database.close()
+    assert refused(mestring("study", home=tmp_path), "No study is set up yet: run 'mestring migrate'.")
+
+
+def test_a_missing_or_unreadable_csv_is_named(tmp_path):
+    missing = tmp_path / "missing.csv"
+    result = mestring("enrol", "--csv", str(missing), home=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == f"{missing}: cannot read the file (No such file or directory): check the path"
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes(COHORT.replace("Anne", "Åse").encode("latin-1"))
+    result = mestring("enrol", "--csv", str(latin1), home=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == f"{latin1}: not UTF-8 text: save it as CSV in UTF-8 and try again"
+
+
+@pytest.mark.parametrize(
+    "arguments, complaint",
+    [
+        (["serve", "--port", "70000"], "argument --port: '70000' is not a port number (1 to 65535), e.g. 8000"),
+        (["demo", "--port", "http"], "argument --port: 'http' is not a port number (1 to 65535), e.g. 8000"),
+        (["scheduler", "--interval", "0"], "argument --interval: '0' is not a whole number of seconds above 0"),
+        (["instruments", "--version", "nope"], "argument --version: invalid choice: 'nope'"),
+    ],
+)
+def test_bad_arguments_are_usage_errors(tmp_path, arguments, complaint):
+    result = mestring(*arguments, home=tmp_path, timeout=60)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert complaint in result.stderr
+
+
+# --- the web server's address ----------------------------------------------------------------
+
+
+@pytest.fixture
+def taken_port() -> Iterator[int]:
+    """A port another program listens on."""
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        yield other.getsockname()[1]
+
+
+def in_use(port: int) -> str:
+    return (
+        f"Port {port} on 127.0.0.1 is already in use: stop the other program or choose another with --port {port + 1}"
+    )
+
+
+def test_demo_on_a_taken_port_stops_before_seeding(tmp_path, taken_port):
+    result = mestring("demo", "--port", str(taken_port), "--home", str(tmp_path), home=tmp_path, timeout=60)
+    assert refused(result, in_use(taken_port))
+    assert "is running" not in result.stdout
+    assert not (tmp_path / "var" / "demo.sqlite3").exists()
+
+
+def test_serve_on_a_taken_port_says_which_and_what_to_do(tmp_path, taken_port):
+    assert mestring("migrate", home=tmp_path).returncode == 0
+    assert refused(mestring("serve", "--port", str(taken_port), home=tmp_path, timeout=60), in_use(taken_port))
+
+
+@pytest.mark.parametrize(
+    "host, complaint",
+    [
+        ("no-such-host.invalid", "is not a name or address this machine knows"),
+        ("192.0.2.1", "is not an address of this machine"),  # TEST-NET-1: never a local address
+    ],
+)
+@pytest.mark.parametrize("command", ["serve", "demo"])
+def test_a_host_we_cannot_listen_on_is_named(tmp_path, command, host, complaint):
+    result = mestring(command, "--host", host, "--port", str(free_port()), home=tmp_path, timeout=60)
+    advice = "use 127.0.0.1 (this machine only) or 0.0.0.0 (all its networks)"
+    assert refused(result, f"--host {host} {complaint}: {advice}")
+
+
+def test_serve_answers_on_its_port_and_stops_cleanly_on_ctrl_c(tmp_path):
+    assert mestring("migrate", home=tmp_path).returncode == 0
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mestring_cli", "serve", "--port", str(port)],
+        env=_environ(tmp_path, {}),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert _healthy(f"http://127.0.0.1:{port}/healthz", server)
+        server.send_signal(signal.SIGINT)
+        _, stderr = server.communicate(timeout=30)
+    finally:
+        server.kill()
+    assert server.returncode == 0 and "Traceback" not in stderr
+    assert f"Serving on http://127.0.0.1:{port}" in stderr
+
+
+def _healthy(url: str, server: subprocess.Popen, seconds: float = 30) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            return httpx.get(url, timeout=2).text == "ok"
+        except httpx.TransportError:
+            time.sleep(0.1)
+    return False
+
+
+def test_readme_needs_nothing_outside_the_repository_and_names_the_port_option():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "../" not in readme
+    assert "mestring demo --port 8001" in readme

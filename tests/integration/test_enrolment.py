@@ -10,6 +10,7 @@ from survey_app.db.tables import AuditEvent, OutgoingMessage, Participant, Parti
 from survey_app.services import audit
 from survey_app.services.calendar import utcnow
 from survey_app.services.enrolment import (
+    DUPLICATE_IN_CASELOAD,
     BulkEnrolmentRejected,
     check_enrolment,
     enrol,
@@ -86,6 +87,11 @@ async def test_paper_participants_get_no_invitation(db):
         ({"language": "de"}, "language"),
         ({"enrolled_on": "2026-12-01"}, "enrolled_on"),
         ({"enrolled_on": "2026-11-10"}, "consent_date"),  # consent after enrolment
+        # Mistyped years: plausible dates only.
+        ({"consent_date": "01.01.1901"}, "consent_date"),
+        ({"consent_date": "0001-01-01"}, "consent_date"),
+        ({"consent_date": "2025-11-20"}, "consent_date"),  # a year before the enrolment
+        ({"enrolled_on": "1926-11-20", "consent_date": "1926-11-20"}, "enrolled_on"),
     ],
 )
 async def test_bad_enrolment_input_names_the_field(db, changes, field):
@@ -102,14 +108,22 @@ async def test_norwegian_dates_and_paper_without_email_are_accepted(db):
     assert entry.enrolled_on == OSLO_TODAY
 
 
-async def test_duplicate_active_enrolment_is_refused_and_writes_nothing(db):
+async def test_an_address_already_in_ones_own_caseload_is_refused_and_writes_nothing(db):
     specialist = await make_staff("spes@example.no")
     await enrol_person(specialist, email="same@example.no")
     before = (await Participant.count(), await Wave.count(), await AuditEvent.count())
     with pytest.raises(InvalidInput) as caught:
         await enrol_person(specialist, "Someone Else", email="SAME@example.no")
-    assert "email" in caught.value.errors
+    assert caught.value.errors == {"email": DUPLICATE_IN_CASELOAD}
     assert (await Participant.count(), await Wave.count(), await AuditEvent.count()) == before
+
+
+async def test_the_oldest_plausible_dates_are_accepted(db):
+    study = await current_study()
+    entry = check_enrolment(
+        _raw(enrolled_on="2021-11-23", consent_date="2020-11-23"), study, OSLO_TODAY.replace(day=23)
+    )
+    assert (entry.enrolled_on, entry.consent_date) == (dt.date(2021, 11, 23), dt.date(2020, 11, 23))
 
 
 COHORT = """name;email;language;programme;contact_mode;consent_date;consent_version;specialist_email;enrolled_on

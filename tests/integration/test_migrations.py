@@ -15,6 +15,7 @@ from tests.conftest import (
     postgres_reachable,
     unavailable,
 )
+from tests.helpers import MIGRATION_COUNT
 
 
 async def _fresh_migration(settings):
@@ -35,8 +36,8 @@ async def _fresh_migration(settings):
 async def test_migrations_apply_from_empty_on_sqlite(tmp_path):
     settings = make_settings(tmp_path, f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
     first, again, existing, engine = await _fresh_migration(settings)
-    assert len(first.applied) == 2 and first.already_applied == 0
-    assert again.applied == () and again.already_applied == 2
+    assert len(first.applied) == MIGRATION_COUNT and first.already_applied == 0
+    assert again.applied == () and again.already_applied == MIGRATION_COUNT
     assert all(existing)
     journal = await engine._run_in_new_connection("PRAGMA journal_mode")
     assert journal[0]["journal_mode"] == "wal"
@@ -49,7 +50,7 @@ async def test_migrations_apply_from_empty_on_postgresql(tmp_path):
     url = await create_postgres_database()
     try:
         first, again, existing, _ = await _fresh_migration(make_settings(tmp_path, url))
-        assert len(first.applied) == 2 and again.applied == () and all(existing)
+        assert len(first.applied) == MIGRATION_COUNT and again.applied == () and all(existing)
     finally:
         await drop_postgres_database(url)
 

@@ -73,3 +73,15 @@ def test_reminder_and_later_wave_and_specialist_as_fallback_contact():
     assert "3 måneder" in text
     assert "Siri Spesialist, siri@example.no" in text
     assert message["Reply-To"] is None
+
+
+@pytest.mark.parametrize("kind", ["invitation", "reminder"])
+def test_plain_text_keeps_sentences_and_the_link_on_lines_of_their_own(kind):
+    """The text part once ran sentences together ("arbeid».Nå er det", "skjemaet:http://…"), so
+    mail programs could not even make the link clickable."""
+    text, _ = _parts(compose(dataclasses.replace(CONTEXT, kind=kind), "s@example.no", NOW))
+    lines = text.splitlines()
+    assert "https://mestring.example.no/a/TOKEN" in lines
+    assert all(line.strip() == line for line in lines)
+    glued = [line for line in lines if any(f"{mark}{letter}" in line for mark in ".:»" for letter in "ABCDEFGHNTh")]
+    assert glued == []

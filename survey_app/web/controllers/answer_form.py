@@ -3,16 +3,23 @@ submit, thank-you; and leaving the study. Works without JavaScript."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from survey_app.i18n import normalise_language
 from survey_app.services import answering
 from survey_app.services.answering import FormState, InvalidAnswers, LinkInvalid
 from survey_app.web.auth import PUBLIC_OPT
+from survey_app.web.flash import redirect_with, take
 from survey_app.web.rendering import chosen_language, page, request_language
+
+# Form fields that steer the page rather than answer a question.
+_CONTROL_FIELDS = frozenset({"_csrf_token", "action", "switch_language"})
+
+
+def _form_page(request: Request, template: str, **context) -> Template:
+    return page(request, template, job_seeker=True, **context)
 
 
 def _language(request: Request, state: FormState | None = None) -> str:
@@ -24,9 +31,10 @@ def _resume_target(token: str, state: FormState) -> str:
     return f"/a/{token}/page/{section_id}" if section_id else f"/a/{token}/review"
 
 
-def _invalid(request: Request, _: LinkInvalid) -> Template:
-    """Unknown, expired, not yet open or withdrawn: one page for all, revealing nothing."""
-    return page(request, "form/invalid.html", language=_language(request), status_code=404)
+def _invalid(request: Request, exc: LinkInvalid) -> Template:
+    """Unknown, expired, not yet open or withdrawn: one page for all, revealing nothing, in
+    the person's own language when the link was theirs."""
+    return _form_page(request, "form/invalid.html", language=request_language(request, exc.language), status_code=404)
 
 
 def _already_submitted(request: Request, _: answering.AlreadySubmitted) -> Redirect:
@@ -43,8 +51,8 @@ class AnswerFormController(Controller):
         state = await answering.open_link(token)
         language = _language(request, state)
         if state.submitted:
-            return page(request, "form/done.html", language=language, state=state, just_sent=sent, token=token)
-        return page(
+            return _form_page(request, "form/done.html", language=language, state=state, just_sent=sent, token=token)
+        return _form_page(
             request,
             "form/intro.html",
             language=language,
@@ -58,24 +66,18 @@ class AnswerFormController(Controller):
         state = await answering.open_link(token)
         if state.submitted:
             return Redirect(f"/a/{token}")
-        return self._render_page(request, token, state, section, values=state.saved, errors={})
-
-    def _render_page(
-        self,
-        request: Request,
-        token: str,
-        state: FormState,
-        section_id: str,
-        values: Mapping[str, object],
-        errors: Mapping,
-    ) -> Template:
         sections = list(state.instrument.sections_for_wave(state.wave_label))
         ids = [s.id for s in sections]
-        if section_id not in ids:
+        if section not in ids:
             raise LinkInvalid()
-        position = ids.index(section_id)
+        position = ids.index(section)
         language = _language(request, state)
-        return page(
+        rejected = await take(request)
+        if rejected:
+            values, errors = answering.recheck_page(state, section, rejected["fields"], language)
+        else:
+            values, errors = state.saved, {}
+        return _form_page(
             request,
             "form/page.html",
             language=language,
@@ -84,24 +86,34 @@ class AnswerFormController(Controller):
             section=sections[position],
             position=position + 1,
             total=len(sections),
-            items=state.instrument.section_items(section_id, state.wave_label),
+            items=state.instrument.section_items(section, state.wave_label),
             values=values,
             errors=errors,
-            status_code=422 if errors else 200,
+            language_form="questionnaire",
         )
 
     @post("/page/{section:str}", name="form-save")
-    async def save_page(self, request: Request, token: FromPath[str], section: FromPath[str]) -> Template | Redirect:
+    async def save_page(self, request: Request, token: FromPath[str], section: FromPath[str]) -> Redirect:
+        """Save the page, then go where the person asked: next, back, later, or the same page
+        in another language (the language switch submits the page, so no tick is lost)."""
         form = await request.form()
-        fields = {key: form.getall(key) for key in form}
+        fields = {key: form.getall(key) for key in form if key not in _CONTROL_FIELDS}
         action = form.get("action", "next")
+        switch_to = normalise_language(form.get("switch_language"))
+        here = f"/a/{token}/page/{section}" + (f"?lang={switch_to}" if switch_to else "")
         try:
             saved = await answering.save_page(
-                token, section, fields, chosen_language(request), moving_on=action == "next"
+                token,
+                section,
+                fields,
+                switch_to or chosen_language(request),
+                moving_on=action == "next" and switch_to is None,
             )
-        except InvalidAnswers as exc:
-            return self._render_page(request, token, exc.state, section, values=exc.values, errors=exc.result.errors)
+        except InvalidAnswers:
+            return await redirect_with(request, here, {"fields": fields})
         sections, position = saved.sections, saved.position
+        if switch_to:
+            return Redirect(here, status_code=303)
         if action == "later":
             return Redirect(f"/a/{token}/saved", status_code=303)
         if action == "back":
@@ -113,7 +125,7 @@ class AnswerFormController(Controller):
     @get("/saved", name="form-saved")
     async def saved(self, request: Request, token: FromPath[str]) -> Template:
         state = await answering.open_link(token)
-        return page(request, "form/saved.html", language=_language(request, state), state=state, token=token)
+        return _form_page(request, "form/saved.html", language=_language(request, state), state=state, token=token)
 
     @get("/review", name="form-review")
     async def review(self, request: Request, token: FromPath[str]) -> Template | Redirect:
@@ -124,7 +136,7 @@ class AnswerFormController(Controller):
             (section, state.instrument.section_items(section.id, state.wave_label))
             for section in state.instrument.sections_for_wave(state.wave_label)
         ]
-        return page(
+        return _form_page(
             request,
             "form/review.html",
             language=_language(request, state),
@@ -134,17 +146,24 @@ class AnswerFormController(Controller):
         )
 
     @post("/submit", name="form-submit")
-    async def submit(self, request: Request, token: FromPath[str]) -> Template | Redirect:
+    async def submit(self, request: Request, token: FromPath[str]) -> Redirect:
         result = await answering.submit(token, chosen_language(request))
         return Redirect(f"/a/{token}?sent={'true' if result.first_time else 'false'}", status_code=303)
 
     @get("/leave", name="form-leave")
     async def leave_confirm(self, request: Request, token: FromPath[str]) -> Template:
         state = await answering.open_link(token)
-        return page(request, "form/leave.html", language=_language(request, state), state=state, token=token)
+        return _form_page(request, "form/leave.html", language=_language(request, state), state=state, token=token)
 
     @post("/leave", name="form-leave-confirm")
-    async def leave(self, request: Request, token: FromPath[str]) -> Template:
+    async def leave(self, request: Request, token: FromPath[str]) -> Redirect:
         state = await answering.open_link(token)
         await answering.withdraw_by_link(token)
-        return page(request, "form/left.html", language=_language(request, state))
+        # The link no longer works, so the goodbye page lives outside it.
+        return Redirect(f"/left?lang={_language(request, state)}", status_code=303)
+
+
+@get("/left", opt={PUBLIC_OPT: True}, name="form-left")
+async def left(request: Request) -> Template:
+    """Said after leaving the study (in the language of ``?lang=``)."""
+    return _form_page(request, "form/left.html")

@@ -1,13 +1,18 @@
-"""The JSON API (``/api/v1``), with the same role checks as the pages; OpenAPI at ``/schema``."""
+"""The JSON API (``/api/v1``), with the same role checks as the pages.
+
+Every status an operation can answer is in its OpenAPI description (``/schema``), and
+``tests/integration/test_openapi_contract.py`` holds the app to it with schemathesis.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get
-from litestar.params import FromPath
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import PathParameter
 
 from survey_app.services.caseload import CaseloadEntry, WaveView, caseload, participant_detail
 from survey_app.services.research import response_overview
@@ -16,6 +21,8 @@ from survey_app.web.rendering import current_user
 
 
 class CaseloadEntryOut(msgspec.Struct):
+    """One job seeker of a caseload: identity, status and the state of each wave."""
+
     study_id: str
     name: str
     programme: str
@@ -27,6 +34,8 @@ class CaseloadEntryOut(msgspec.Struct):
 
 
 class ParticipantOut(msgspec.Struct):
+    """One job seeker with contact details, consent and the submitted answers per wave."""
+
     entry: CaseloadEntryOut
     email: str | None
     phone: str | None
@@ -37,11 +46,32 @@ class ParticipantOut(msgspec.Struct):
 
 
 class ResponseCellOut(msgspec.Struct):
+    """Wave states of one programme (``all`` = every programme) at one wave."""
+
     programme: str
     wave: str
     counts: dict[str, int]
     due: int
     response_rate: float | None
+
+
+class ErrorOut(msgspec.Struct):
+    """The body of every error answer (see ``survey_app/web/errors.py``)."""
+
+    status_code: int
+    detail: str
+
+
+def _error(meaning: str) -> ResponseSpec:
+    return ResponseSpec(data_container=ErrorOut, description=meaning, generate_examples=False)
+
+
+# Statuses every operation can answer; each operation adds its own.
+_ALWAYS = {
+    400: _error("The request could not be read, for example because of a malformed header."),
+    401: _error("Not logged in: the request has no valid session cookie. Log in at /login first."),
+    500: _error("Something went wrong on the server; try again later."),
+}
 
 
 def _entry_out(entry: CaseloadEntry) -> CaseloadEntryOut:
@@ -60,15 +90,42 @@ def _entry_out(entry: CaseloadEntry) -> CaseloadEntryOut:
 class ApiController(Controller):
     path = "/api/v1"
     tags = ["api"]
+    # The same session cookie as the pages: API clients log in at /login like a person.
+    security = [{"staffSession": []}]
 
-    @get("/caseload", guards=[roles("specialist")], name="api-caseload")
+    @get(
+        "/caseload",
+        guards=[roles("specialist")],
+        name="api-caseload",
+        operation_id="listCaseload",
+        summary="My caseload",
+        response_description="The caller's job seekers.",
+        responses={**_ALWAYS, 403: _error("Logged in, but not as a job specialist.")},
+    )
     async def caseload(self, request: Request) -> list[CaseloadEntryOut]:
-        """The calling specialist's own job seekers with wave states and scores."""
+        """The calling job specialist's own job seekers with wave states and scores. Job specialists only."""
         return [_entry_out(entry) for entry in await caseload(current_user(request).id)]
 
-    @get("/caseload/{study_id:str}", guards=[roles("specialist")], name="api-participant")
-    async def participant(self, request: Request, study_id: FromPath[str]) -> ParticipantOut:
-        """One job seeker of the caseload with the answers of every wave (None = skipped)."""
+    @get(
+        "/caseload/{study_id:str}",
+        guards=[roles("specialist")],
+        name="api-participant",
+        operation_id="getParticipant",
+        summary="One job seeker of my caseload",
+        response_description="The job seeker, with their answers.",
+        responses={
+            **_ALWAYS,
+            403: _error("Logged in, but not as a job specialist."),
+            404: _error("No job seeker with this study ID in the caller's caseload."),
+        },
+    )
+    async def participant(
+        self,
+        request: Request,
+        study_id: Annotated[str, PathParameter(description="The job seeker's study ID, such as 7K3Q-9PXA.")],
+    ) -> ParticipantOut:
+        """One job seeker of the caller's caseload with the submitted answers of every wave (null = skipped).
+        Job specialists only; another specialist's job seeker is answered like an unknown study ID."""
         detail = await participant_detail(current_user(request).id, study_id)
         return ParticipantOut(
             entry=_entry_out(detail.entry),
@@ -83,9 +140,18 @@ class ApiController(Controller):
             },
         )
 
-    @get("/research/response", guards=[roles("researcher", "admin")], name="api-response")
+    @get(
+        "/research/response",
+        guards=[roles("researcher", "admin")],
+        name="api-response",
+        operation_id="getResponseOverview",
+        summary="Response and attrition per wave",
+        response_description="One cell per programme and wave, and one per wave for all programmes together.",
+        responses={**_ALWAYS, 403: _error("Logged in, but neither as a researcher nor as an administrator.")},
+    )
     async def response(self) -> list[ResponseCellOut]:
-        """Wave states counted by programme and wave; no identifying data."""
+        """Wave states counted by programme and wave, with the response rate; no identifying data.
+        Researchers and administrators only."""
         return [
             ResponseCellOut(
                 programme=cell.programme,

@@ -11,10 +11,11 @@ from survey_app.services.enrolment import CONTACT_MODES, ENROLMENT_FIELDS, check
 from survey_app.services.errors import InvalidInput
 from survey_app.services.studies import PROGRAMMES, StudyConfig, current_study
 from survey_app.web.auth import roles
+from survey_app.web.flash import redirect_with, take
 from survey_app.web.rendering import current_user, page
 
 
-def _form(request: Request, study: StudyConfig, values: dict, errors: dict, status_code: int = 200) -> Template:
+def _form(request: Request, study: StudyConfig, values: dict, errors: dict) -> Template:
     return page(
         request,
         "staff/enrol.html",
@@ -24,7 +25,6 @@ def _form(request: Request, study: StudyConfig, values: dict, errors: dict, stat
         values=values,
         errors=errors,
         today=utcnow().astimezone(study.timezone).date(),
-        status_code=status_code,
     )
 
 
@@ -35,10 +35,13 @@ class EnrolmentController(Controller):
     @get("/", name="enrol")
     async def form(self, request: Request) -> Template:
         study = await current_study()
+        rejected = await take(request)
+        if rejected:
+            return _form(request, study, values=rejected["values"], errors=rejected["errors"])
         return _form(request, study, values={"contact_mode": "email", "language": study.languages[0]}, errors={})
 
     @post("/", name="enrol-submit")
-    async def submit(self, request: Request) -> Template | Redirect:
+    async def submit(self, request: Request) -> Redirect:
         study = await current_study()
         form = await request.form()
         values = {field: str(form.get(field, "")) for field in ENROLMENT_FIELDS if field != "enrolled_on"}
@@ -48,5 +51,5 @@ class EnrolmentController(Controller):
             entry = check_enrolment(values, study, today=now.astimezone(study.timezone).date())
             enrolled = await enrol(entry, study, user.id, audit.Actor.staff(user.id), now)
         except InvalidInput as exc:
-            return _form(request, study, values=values, errors=exc.errors, status_code=422)
+            return await redirect_with(request, "/enrol", {"values": values, "errors": exc.errors})
         return Redirect(f"/caseload/{enrolled.study_id}?enrolled=true", status_code=303)

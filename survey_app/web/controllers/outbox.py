@@ -1,14 +1,17 @@
-"""The built-in outbox (only when no SMTP server is configured): captured e-mails."""
+"""The outbox (``mestring demo``, or ``MESTRING_SMTP_URL=outbox:``): the e-mails kept instead of
+sent, for staff to read, with every personal link hidden (see ``controllers/demo_inbox.py``
+for the demo's job seekers' view)."""
 
 from __future__ import annotations
 
 from litestar import Controller, Request, get
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath
 from litestar.response import Template
 
 from survey_app.mail.outbox import Outbox
 from survey_app.services.caseload import message_ids_of_caseload
+from survey_app.services.outgoing_mail import hide_personal_links
 from survey_app.web.auth import roles
 from survey_app.web.rendering import current_user, page
 
@@ -25,6 +28,8 @@ def _outbox(request: Request) -> Outbox:
     settings = request.app.state.settings
     if not settings.uses_outbox:
         raise NotFoundException()
+    if current_user(request).role not in settings.outbox_roles:
+        raise PermissionDeniedException()
     return Outbox(settings.outbox_dir)
 
 
@@ -34,13 +39,15 @@ class OutboxController(Controller):
 
     @get("/", name="outbox")
     async def list_messages(self, request: Request) -> Template:
+        outbox = _outbox(request)
         visible = await _visible_message_ids(request)
-        entries = [entry for entry in _outbox(request).entries() if visible is None or entry.message_id in visible]
+        entries = [entry for entry in outbox.entries() if visible is None or entry.message_id in visible]
         return page(request, "staff/outbox.html", entries=entries)
 
     @get("/{key:str}", name="outbox-message")
     async def show(self, request: Request, key: FromPath[str]) -> Template:
-        found = _outbox(request).read(key)
+        outbox = _outbox(request)
+        found = outbox.read(key)
         visible = await _visible_message_ids(request)
         if found is None or (visible is not None and found[0].message_id not in visible):
             raise NotFoundException()
@@ -50,5 +57,5 @@ class OutboxController(Controller):
             request,
             "staff/outbox_message.html",
             entry=entry,
-            text=body.get_content() if body else "",
+            text=hide_personal_links(body.get_content()) if body else "",
         )
