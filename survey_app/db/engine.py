@@ -17,11 +17,12 @@ import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from typing import ParamSpec, TypeVar
 
+import aiosqlite
 from asyncpg.exceptions import DeadlockDetectedError, SerializationError
 from piccolo.apps.migrations.tables import Migration
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 from piccolo.table import Table
 
 from survey_app.db.tables import ALL_TABLES, Study
@@ -67,6 +68,59 @@ def is_sqlite(engine: Engine | None = None) -> bool:
 
 
 _sqlite_writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+# Per event loop, per engine: the one connection this process writes through on SQLite.
+_writer_connections: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, aiosqlite.Connection]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def _writer_connection(engine: SQLiteEngine) -> aiosqlite.Connection:
+    connections = _writer_connections.setdefault(asyncio.get_running_loop(), {})
+    connection = connections.get(id(engine))
+    if connection is None:
+        connection = aiosqlite.connect(**engine.connection_kwargs)
+        # aiosqlite's worker thread would otherwise keep the process alive at exit if a
+        # command ends without close_pool(); nothing is pending between transactions.
+        connection._thread.daemon = True
+        await connection
+        connection.row_factory = dict_factory
+        await connection.execute("PRAGMA foreign_keys = 1")
+        connections[id(engine)] = connection
+    return connection
+
+
+async def _forget_writer_connection(engine: SQLiteEngine) -> None:
+    connections = _writer_connections.get(asyncio.get_running_loop(), {})
+    connection = connections.pop(id(engine), None)
+    if connection is not None:
+        await connection.close()
+
+
+class _WriterTransaction(SQLiteTransaction):
+    """A write transaction on the process's one long-lived writer connection.
+
+    Piccolo opens a new connection (and its thread) for every transaction, which cost more
+    than the writes on the form's busiest requests (see bench/README.md). Writers of a
+    process queue on an asyncio lock anyway (see :func:`write_transaction`), so one
+    connection serves them all, with its statement cache kept warm.
+    """
+
+    async def get_connection(self):
+        return await _writer_connection(self.engine)
+
+    async def __aexit__(self, exception_type, exception, traceback) -> bool:
+        try:
+            if exception is not None:
+                if not self._rolled_back:
+                    await self.rollback()
+            elif not self._committed and not self._rolled_back:
+                await self.commit()
+        except BaseException:
+            await _forget_writer_connection(self.engine)
+            raise
+        finally:
+            self.engine.current_transaction.reset(self.context)
+        return exception is None
 
 
 @contextlib.asynccontextmanager
@@ -89,7 +143,7 @@ async def write_transaction():
             yield transaction
         return
     lock = _sqlite_writers.setdefault(asyncio.get_running_loop(), asyncio.Lock())
-    async with lock, engine.transaction(transaction_type=TransactionType.immediate) as transaction:
+    async with lock, _WriterTransaction(engine, transaction_type=TransactionType.immediate) as transaction:
         yield transaction
 
 
@@ -145,24 +199,65 @@ async def open_pool(engine: Engine, max_size: int = 10) -> bool:
 
 
 async def close_pool(engine: Engine) -> None:
+    """Close PostgreSQL's pool, or SQLite's writer connection of this event loop."""
     if isinstance(engine, PostgresEngine) and engine.pool is not None:
         await engine.close_connection_pool()
+    elif isinstance(engine, SQLiteEngine):
+        await _forget_writer_connection(engine)
 
 
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
 
-def raw_query(sql: str, **params):
-    """A raw SQL query with named ``{placeholders}`` (Piccolo's own take positional ``{}``).
+@functools.lru_cache(maxsize=256)
+def _compiled(sql: str, postgres: bool) -> str:
+    """``sql`` with its ``{}`` markers as the driver wants them: ``$1, $2, ...`` or ``?``."""
+    if not postgres:
+        return sql.replace("{}", "?")
+    parts = sql.split("{}")
+    return "".join(part + (f"${n}" if n < len(parts) else "") for n, part in enumerate(parts, start=1))
+
+
+async def _run(sql: str, values: Sequence[object]) -> list[dict]:
+    """Run ``sql`` (``{}`` markers) straight on the driver's connection: the transaction's,
+    or one from the pool. Piccolo's query building added a sixth of the event loop's time
+    on the form's hot path for statements that are already SQL. Without a pool or a
+    transaction (SQLite outside a write), Piccolo runs it."""
+    engine = active_engine()
+    transaction = engine.current_transaction.get()
+    if isinstance(engine, PostgresEngine):
+        text = _compiled(sql, postgres=True)
+        if transaction is not None:
+            return [dict(row) for row in await transaction.connection.fetch(text, *values)]
+        if engine.pool is not None:
+            async with engine.pool.acquire() as connection:
+                return [dict(row) for row in await connection.fetch(text, *values)]
+    elif transaction is not None:
+        async with transaction.connection.execute(_compiled(sql, postgres=False), list(values)) as cursor:
+            return await cursor.fetchall()
+    return await Study.raw(sql, *values)
+
+
+def placeholders(prefix: str, values: Sequence[object]) -> tuple[str, dict[str, object]]:
+    """Named placeholders for a list of values in :func:`raw_query`, e.g. for ``IN (...)``:
+    ``("{id_0}, {id_1}", {"id_0": 4, "id_1": 7})``."""
+    params = {f"{prefix}_{n}": value for n, value in enumerate(values)}
+    return ", ".join(f"{{{name}}}" for name in params), params
+
+
+async def raw_query(sql: str, **params) -> list[dict]:
+    """A raw SQL query with named ``{placeholders}``; returns its rows as dicts.
 
     For the few hot or set-based statements where the ORM's query building costs more than
     the database work, and for claims that need ``FOR UPDATE SKIP LOCKED``.
     """
     names = _PLACEHOLDER.findall(sql)
-    return Study.raw(_PLACEHOLDER.sub("{}", sql), *(params[name] for name in names))
+    return await _run(_PLACEHOLDER.sub("{}", sql), [params[name] for name in names])
 
 
-def insert_rows(table: type[Table], columns: Sequence[str], rows: Sequence[Sequence[object]], suffix: str = ""):
+async def insert_rows(
+    table: type[Table], columns: Sequence[str], rows: Sequence[Sequence[object]], suffix: str = ""
+) -> list[dict]:
     """One multi-row ``INSERT`` into ``table`` without building ORM objects; ``suffix`` may
     add an ``ON CONFLICT`` clause (the same syntax on SQLite and PostgreSQL)."""
     row_placeholders = "(" + ", ".join("{}" for _ in columns) + ")"
@@ -170,4 +265,4 @@ def insert_rows(table: type[Table], columns: Sequence[str], rows: Sequence[Seque
         f"INSERT INTO {table._meta.tablename} ({', '.join(columns)}) "
         f"VALUES {', '.join(row_placeholders for _ in rows)} {suffix}"
     )
-    return table.raw(sql, *(value for row in rows for value in row))
+    return await _run(sql, [value for row in rows for value in row])

@@ -26,14 +26,15 @@ PUBLIC_OPT = "public"
 class StaffSessionMiddleware(ASGIMiddleware):
     """Puts the logged-in staff member (or None) in ``scope["user"]``.
 
-    The job seeker's pages and static files skip the lookup: they never need it.
+    The job seeker's pages, static files, the icon and the health check skip the lookup:
+    they never need it.
     """
 
     scopes = (ScopeType.HTTP,)
 
     @staticmethod
     def should_bypass_for_scope(scope: Scope) -> bool:
-        return scope["path"].startswith(("/a/", "/static/"))
+        return scope["path"].startswith(("/a/", "/static/")) or scope["path"] in ("/healthz", "/favicon.ico")
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         token = Request(scope).cookies.get(SESSION_COOKIE)

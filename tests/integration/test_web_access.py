@@ -36,7 +36,7 @@ async def test_every_route_is_either_public_or_guarded_by_roles(db):
 
 
 # (The outbox exists only with MESTRING_SMTP_URL=outbox: or in the demo: see test_outbox.py.)
-STAFF_PAGES = ["/caseload", "/enrol", "/research", "/admin"]
+STAFF_PAGES = ["/caseload", "/enrol", "/research", "/admin", "/admin/study"]
 
 
 async def test_anonymous_visitors_are_sent_to_login_and_the_api_says_401(client):
@@ -54,7 +54,7 @@ async def test_anonymous_visitors_are_sent_to_login_and_the_api_says_401(client)
     [
         ("specialist", {"/caseload", "/enrol"}),
         ("researcher", {"/research"}),
-        ("admin", {"/research", "/admin"}),
+        ("admin", {"/research", "/admin", "/admin/study"}),
     ],
 )
 async def test_roles_open_only_their_pages(client, role, allowed):
@@ -197,3 +197,11 @@ async def test_the_api_description_is_for_logged_in_staff_only(client):
         assert "<script" not in page.text and "https://" not in page.text
         # Litestar's viewers (which load scripts from a CDN) are gone.
         assert (await client.get("/schema/swagger")).status_code == 404
+
+
+async def test_the_health_check_and_the_icon_set_no_cookies(client):
+    """Monitors poll /healthz all day: it must not hand out a CSRF cookie each time."""
+    for path in ("/healthz", "/favicon.ico"):
+        response = await client.get(path)
+        assert response.status_code == 200 and "set-cookie" not in response.headers, path
+    assert "set-cookie" in (await client.get("/login")).headers  # forms do get one

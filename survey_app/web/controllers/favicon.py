@@ -15,7 +15,7 @@ ICON = Path(__file__).parents[1] / "static" / "favicon.ico"
 
 @get(
     "/favicon.ico",
-    opt={PUBLIC_OPT: True},
+    opt={PUBLIC_OPT: True, "exclude_from_csrf": True},
     name="favicon",
     cache_control=CacheControlHeader(max_age=7 * 24 * 3600, public=True),
 )
