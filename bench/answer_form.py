@@ -33,6 +33,7 @@ import os
 import platform
 import re
 import secrets
+import shutil
 import statistics
 import subprocess
 import sys
@@ -43,7 +44,7 @@ from pathlib import Path
 import httpx
 from litestar import Litestar, get, post
 
-from survey_app.db.engine import activate, build_engine, close_pool, open_pool
+from survey_app.db.engine import activate, build_engine, close_pool, open_pool, write_transaction
 from survey_app.db.migrate import migrate
 from survey_app.db.tables import AuditEvent, LinkToken, Wave
 from survey_app.mail.outbox import free_port
@@ -95,33 +96,36 @@ async def _drop(name: str | None) -> None:
         await connection.close()
 
 
-async def _links(count: int) -> list[str]:
-    """Enrol ``count`` job seekers and return one T1 link token each."""
+async def _links(count: int, chunk: int = 250) -> list[str]:
+    """Enrol ``count`` job seekers and return one T1 link token each (``chunk`` job seekers per
+    write transaction, which on SQLite is what makes thousands take seconds, not minutes)."""
     study = await ensure_default_study()
     specialist = await create_staff(f"bench-{secrets.token_hex(3)}@example.no", "bench password!", "specialist")
     today = dt.date.today()
     tokens = []
-    for number in range(count):
-        entry = EnrolmentInput(
-            name=f"Bench {number}",
-            email=f"bench{number}@example.no",
-            phone=None,
-            language="nb",
-            programme="utvidet_oppfolging",
-            contact_mode="email",
-            consent_date=today,
-            consent_version="1",
-            enrolled_on=today,
-        )
-        enrolled = await insert_enrolment(entry, study, specialist.id, audit.SYSTEM, dt.datetime.now(dt.UTC))
-        wave = (
-            await Wave.select(Wave.id)
-            .where((Wave.participant == enrolled.participant_id) & (Wave.label == "T1"))
-            .first()
-        )
-        token, token_hash = new_token()
-        await LinkToken.insert(LinkToken(wave=wave["id"], token_hash=token_hash))
-        tokens.append(token)
+    for first in range(0, count, chunk):
+        async with write_transaction():
+            for number in range(first, min(count, first + chunk)):
+                entry = EnrolmentInput(
+                    name=f"Bench {number}",
+                    email=f"bench{number}@example.no",
+                    phone=None,
+                    language="nb",
+                    programme="utvidet_oppfolging",
+                    contact_mode="email",
+                    consent_date=today,
+                    consent_version="1",
+                    enrolled_on=today,
+                )
+                enrolled = await insert_enrolment(entry, study, specialist.id, audit.SYSTEM, dt.datetime.now(dt.UTC))
+                wave = (
+                    await Wave.select(Wave.id)
+                    .where((Wave.participant == enrolled.participant_id) & (Wave.label == "T1"))
+                    .first()
+                )
+                token, token_hash = new_token()
+                await LinkToken.insert(LinkToken(wave=wave["id"], token_hash=token_hash))
+                tokens.append(token)
     return tokens
 
 
@@ -252,6 +256,7 @@ async def run_backend(backend: str, count: int, concurrency: int, vias: tuple[st
     finally:
         await close_pool(engine)
         await _drop(created)
+        shutil.rmtree(home, ignore_errors=True)
     return results
 
 
@@ -267,15 +272,21 @@ def _bare_app() -> Litestar:
 
 async def serve(database_url: str, home: str, form_port: int, bare_port: int) -> None:
     """The server side of ``--via http``: the form app and the bare app, one uvicorn each."""
+    settings = _settings(database_url, Path(home))
+    await serve_apps(settings, lambda: [(create_app(settings), form_port), (_bare_app(), bare_port)])
+
+
+async def serve_apps(settings: Settings, apps, pool_size: int = 12) -> None:
+    """Serve each ``(app, port)`` of ``apps()`` with uvicorn in this process, all on one pool
+    (PostgreSQL) of ``pool_size`` connections. ``apps`` is called once the engine is active."""
     import uvicorn
 
-    settings = _settings(database_url, Path(home))
     engine = build_engine(settings)
     activate(engine)
-    await open_pool(engine, max_size=12)
+    await open_pool(engine, max_size=pool_size)
     servers = [
         uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, access_log=False, log_level="warning"))
-        for app, port in ((create_app(settings), form_port), (_bare_app(), bare_port))
+        for app, port in apps()
     ]
     await asyncio.gather(*(server.serve() for server in servers))
 

@@ -10,7 +10,8 @@ import socket
 import sys
 
 from mestring_cli.listening import listening_sockets
-from scheduler.runner import build_scheduler
+from scheduler.dispatch import DispatchControl
+from scheduler.runner import build_scheduler, stop_gracefully
 from survey_app.db.engine import activate, build_engine
 from survey_app.db.migrate import migrate
 from survey_app.mail.outbox import Outbox, start_outbox_server
@@ -75,7 +76,8 @@ def run_demo(settings: Settings, host: str, port: int, seed_only: bool) -> int:
         sizes = await _prepare()
         outbox_server = start_outbox_server(Outbox(settings.outbox_dir))
         transport = SmtpTransport(SmtpServer(outbox_server.hostname, outbox_server.port, False, None, None))
-        scheduler = build_scheduler(settings, DEMO_DISPATCH_INTERVAL, transport)
+        control = DispatchControl()
+        scheduler = build_scheduler(settings, DEMO_DISPATCH_INTERVAL, transport, control)
         import uvicorn
 
         server = uvicorn.Server(
@@ -86,7 +88,7 @@ def run_demo(settings: Settings, host: str, port: int, seed_only: bool) -> int:
         try:
             await server.serve(sockets)
         finally:
-            scheduler.shutdown(wait=False)
+            await stop_gracefully(scheduler, control)
             outbox_server.stop()
 
     # The port first: on a taken one, nothing is seeded and no banner claims the demo runs.

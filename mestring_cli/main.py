@@ -11,6 +11,7 @@ import getpass
 import json
 import logging
 import os
+import signal
 import sqlite3
 import sys
 import warnings
@@ -27,6 +28,7 @@ from survey_app.db.engine import activate, build_engine, close_pool, open_pool
 from survey_app.db.migrate import migrate, pending_migrations
 from survey_app.i18n import gettext
 from survey_app.private_files import PRIVATE_UMASK
+from survey_app.services.dispatch import BATCH_SIZE
 from survey_app.services.enrolment_csv import CSV_COLUMNS
 from survey_app.services.errors import DomainError
 from survey_app.settings import Settings, SettingsError, settings_with
@@ -266,8 +268,8 @@ def parse_now(value: str) -> dt.datetime:
 
 
 def cmd_dispatch(args: argparse.Namespace, settings: Settings) -> int:
-    from scheduler.dispatch import dispatch_once
     from survey_app.mail.transport import transport_for
+    from survey_app.services.dispatch import dispatch_once
 
     try:
         now = parse_now(args.now) if args.now else None
@@ -278,11 +280,27 @@ def cmd_dispatch(args: argparse.Namespace, settings: Settings) -> int:
     transport = transport_for(settings)
 
     async def work() -> int:
-        report = await dispatch_once(transport, base_url=settings.base_url, sender=settings.mail_from, now=now)
+        # SIGTERM or Ctrl+C: the message in flight is finished, the other claims released.
+        stop = asyncio.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            asyncio.get_running_loop().add_signal_handler(signum, stop.set)
+        report = await dispatch_once(
+            transport,
+            base_url=settings.base_url,
+            sender=settings.mail_from,
+            now=now,
+            batch_size=args.batch_size,
+            stop=stop,
+        )
         for message_id in report.sent:
-            print(f"sent message {message_id}")
-        for message_id, error in report.failed.items():
-            print(f"failed message {message_id}: {error}")
+            print(f"sent message {message_id}", flush=True)
+        for label, messages in (
+            ("retrying", report.retrying),
+            ("undeliverable", report.undeliverable),
+            ("unknown", report.unknown),
+        ):
+            for message_id, error in messages.items():
+                print(f"{label} message {message_id}: {error}")
         print(report.summary())
         return 1 if report.failed else 0
 
@@ -290,22 +308,43 @@ def cmd_dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_study(args: argparse.Namespace, settings: Settings) -> int:
-    from survey_app.services.studies import current_study, set_contact
+    from survey_app.services import audit
+    from survey_app.services.errors import InvalidInput
+    from survey_app.services.studies import POLICY_FIELDS, current_study, update_policy
+
+    # The options are named after the policy's fields; those not given keep their values.
+    given = {name: getattr(args, name) for name in POLICY_FIELDS if getattr(args, name) is not None}
 
     async def work() -> int:
         study = await current_study()
-        if args.contact_name is not None or args.contact_email is not None or args.contact_phone is not None:
-            study = await set_contact(
-                args.contact_name if args.contact_name is not None else study.contact_name,
-                args.contact_email if args.contact_email is not None else study.contact_email,
-                args.contact_phone if args.contact_phone is not None else study.contact_phone,
-            )
+        if given:
+            try:
+                change = await update_policy(study.id, given, audit.COMMAND_LINE)
+            except InvalidInput as exc:
+                for field, message in exc.errors.items():
+                    print(f"--{field.replace('_', '-')}: {gettext(args.lang, message)}", file=sys.stderr)
+                print("Nothing was changed.", file=sys.stderr)
+                return 2
+            study = change.study
+            print(_describe_change(change), file=sys.stderr)
         shown = dataclasses.asdict(study)
         shown["timezone"] = str(study.timezone)
         print(json.dumps(shown, ensure_ascii=False, indent=2))
         return 0
 
     return asyncio.run(_with_database(settings, work))
+
+
+def _describe_change(change) -> str:
+    """One line on what ``mestring study`` changed (a :class:`PolicyChange`)."""
+    if not change.changes:
+        return "Nothing changed: the settings were already so."
+    fields = "; ".join(f"{name} {old!r} -> {new!r}" for name, (old, new) in change.changes.items())
+    return (
+        f"Changed {fields}. Waves moved to new dates: {change.waves_moved} "
+        f"({change.moved_into_past} to a date that has passed); "
+        f"closing times changed: {change.deadlines_changed}."
+    )
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
@@ -376,12 +415,31 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("dispatch", help="run dispatcher passes by hand")
     p.add_argument("--once", action="store_true", required=True, help="run one pass and print what was sent")
     p.add_argument("--now", help="pretend it is this time (ISO; without an offset: Europe/Oslo)")
+    p.add_argument(
+        "--batch-size", type=int, default=BATCH_SIZE, help=f"messages claimed at a time (default {BATCH_SIZE})"
+    )
     p.set_defaults(run=cmd_dispatch)
 
-    p = commands.add_parser("study", help="show the study settings, or set its contact person")
-    p.add_argument("--contact-name")
-    p.add_argument("--contact-email")
-    p.add_argument("--contact-phone")
+    p = commands.add_parser(
+        "study", help="show the study settings, or change them (every value is checked first; an error changes nothing)"
+    )
+    p.add_argument(
+        "--reminder-days", metavar="DAYS", help="reminders, in days after a wave opens: e.g. 7,14 ('' for none)"
+    )
+    p.add_argument("--window-days", metavar="DAYS", help="days a wave stays open for answers, 1-365")
+    p.add_argument("--quiet-hours", metavar="HH-HH", help="no mail between these local hours, e.g. 21-08 (21-21: none)")
+    p.add_argument(
+        "--wave-offsets",
+        metavar="MONTHS",
+        help="months after enrolment, one per wave, e.g. 0,3,12,18 (moves unopened waves)",
+    )
+    p.add_argument(
+        "--sender-name", metavar="NAME", help="the name invitations come from ('' for MESTRING_MAIL_FROM's own)"
+    )
+    p.add_argument("--contact-name", metavar="NAME", help="the contact person named in every invitation")
+    p.add_argument("--contact-email", metavar="EMAIL")
+    p.add_argument("--contact-phone", metavar="PHONE")
+    p.add_argument("--lang", choices=LANGUAGES, default="en", help="language of error messages")
     p.set_defaults(run=cmd_study)
 
     p = commands.add_parser("demo", help="seed a SQLite demo and run web app, dispatcher and outbox in one process")

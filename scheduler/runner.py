@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import signal
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from scheduler.dispatch import dispatch_job
+from scheduler.dispatch import DispatchControl, dispatch_job
 from survey_app.mail.transport import MailTransport
 from survey_app.settings import Settings
 
@@ -20,9 +21,7 @@ DEFAULT_INTERVAL_SECONDS = 30
 
 
 def build_scheduler(
-    settings: Settings,
-    interval_seconds: int = DEFAULT_INTERVAL_SECONDS,
-    transport: MailTransport | None = None,
+    settings: Settings, interval_seconds: int, transport: MailTransport, control: DispatchControl
 ) -> AsyncIOScheduler:
     """A scheduler (not started) whose one job runs a dispatcher pass every interval.
 
@@ -35,7 +34,7 @@ def build_scheduler(
         dispatch_job,
         trigger="interval",
         seconds=interval_seconds,
-        args=[settings, transport],
+        args=[settings, transport, control],
         id=JOB_ID,
         replace_existing=True,
         max_instances=1,
@@ -46,13 +45,24 @@ def build_scheduler(
     return scheduler
 
 
-async def run_forever(
-    settings: Settings, interval_seconds: int = DEFAULT_INTERVAL_SECONDS, transport: MailTransport | None = None
-) -> None:
-    """Run the dispatcher until cancelled (Ctrl+C)."""
-    scheduler = build_scheduler(settings, interval_seconds, transport)
+async def stop_gracefully(scheduler: AsyncIOScheduler, control: DispatchControl) -> None:
+    """Let the pass in flight finish its message and release its other claims, then stop.
+    (APScheduler's own shutdown would cancel a running job mid-transaction.)"""
+    scheduler.pause()
+    await control.stop_and_wait()
+    scheduler.shutdown(wait=False)
+
+
+async def run_forever(settings: Settings, interval_seconds: int, transport: MailTransport) -> None:
+    """Run the dispatcher until SIGTERM or SIGINT (Ctrl+C), then stop gracefully."""
+    control = DispatchControl()
+    scheduler = build_scheduler(settings, interval_seconds, transport, control)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopping.set)
     scheduler.start()
     try:
-        await asyncio.Event().wait()
+        await stopping.wait()
     finally:
-        scheduler.shutdown(wait=False)
+        await stop_gracefully(scheduler, control)

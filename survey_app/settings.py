@@ -9,6 +9,7 @@ Every ``MESTRING_*`` variable is optional (see the README's "Configuration"):
                            ``smtps://...`` (TLS from the start), or ``outbox:`` (mail is kept in
                            ``var/outbox/``, for trying things out); unset: no mail goes out, and the
                            dispatcher refuses to start
+``MESTRING_SMTP_MAX_PER_MINUTE``  at most this many messages a minute (for relays that need it)
 ``MESTRING_BASE_URL``      the address job seekers' links start with
 ``MESTRING_SECRET_KEY``    signs CSRF tokens; generated once and kept in ``var/secret_key``
 ``MESTRING_MAIL_FROM``     the sender of invitations and reminders
@@ -60,6 +61,7 @@ class Settings:
     mail_from: str
     # ``mestring demo``: made-up people, the outbox, and the job seekers' demo mailbox.
     demo: bool = False
+    smtp_max_per_minute: int | None = None
 
     @property
     def var_dir(self) -> Path:
@@ -207,6 +209,8 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     if smtp_url is not None and smtp_url != OUTBOX_URL:
         parse_smtp_url(smtp_url)
 
+    smtp_max_per_minute = _positive_int(environ, "MESTRING_SMTP_MAX_PER_MINUTE")
+
     base_url = (environ.get("MESTRING_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
     if urlsplit(base_url).scheme not in ("http", "https"):
         raise SettingsError(f"MESTRING_BASE_URL={base_url!r} must start with http:// or https://")
@@ -222,7 +226,17 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         base_url=base_url,
         secret_key=secret_key,
         mail_from=environ.get("MESTRING_MAIL_FROM") or DEFAULT_MAIL_FROM,
+        smtp_max_per_minute=smtp_max_per_minute,
     )
+
+
+def _positive_int(environ: Mapping[str, str], name: str) -> int | None:
+    text = (environ.get(name) or "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or int(text) == 0:
+        raise SettingsError(f"{name}={text!r} must be a whole number above 0")
+    return int(text)
 
 
 @functools.cache

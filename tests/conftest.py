@@ -8,6 +8,7 @@ outside CI they are skipped with a reason when the server cannot be reached, wit
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import shutil
@@ -155,27 +156,41 @@ async def sqlite_db(tmp_root) -> AsyncIterator[Database]:
 
 
 class SmtpSink:
-    """A real SMTP server on loopback that keeps every message it accepts."""
+    """A real SMTP server on loopback that keeps every message it accepts.
 
-    def __init__(self) -> None:
+    Tests steer it: ``refuse_next`` recipients get ``refuse_code`` (451: try again later;
+    550: refused for good), and ``delay`` seconds pass before each DATA is answered (a slow
+    server, or one that answers after the client has given up).
+    """
+
+    def __init__(self, port: int | None = None) -> None:
         self.messages: list[EmailMessage] = []
         self.refuse_next = 0
-        self.controller = Controller(self, hostname="127.0.0.1", port=free_port())
+        self.refuse_code = 451
+        self.delay = 0.0
+        self.controller = Controller(self, hostname="127.0.0.1", port=port or free_port())
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.refuse_next > 0:
             self.refuse_next -= 1
-            return "451 4.3.0 Temporary failure, try again later"
+            if self.refuse_code >= 500:
+                return f"{self.refuse_code} 5.1.1 Mailbox unavailable"
+            return f"{self.refuse_code} 4.3.0 Temporary failure, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(message_from_bytes(envelope.original_content or envelope.content, policy=policy.default))
+        if self.delay:
+            await asyncio.sleep(self.delay)
         return "250 Message accepted"
 
     @property
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.controller.port}"
+
+    def recipients(self) -> list[str]:
+        return [str(message["To"]) for message in self.messages]
 
 
 @pytest.fixture

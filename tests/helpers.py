@@ -5,14 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from survey_app.db.tables import LinkToken, Wave
+from survey_app.db.tables import LinkToken, Study, Wave
+from survey_app.mail.transport import SmtpTransport
 from survey_app.services import audit
-from survey_app.services.calendar import utcnow
+from survey_app.services.calendar import add_months, utcnow
+from survey_app.services.dispatch import dispatch_once
 from survey_app.services.enrolment import check_enrolment, enrol
 from survey_app.services.staff import StaffPrincipal, create_staff
 from survey_app.services.studies import current_study
 from survey_app.services.tokens import new_token
+from survey_app.settings import parse_smtp_url
 
 PASSWORD = "correct horse battery"
 MIGRATION_COUNT = len(list((Path(__file__).parents[1] / "survey_app" / "db" / "migrations").glob("survey_app_*.py")))
@@ -77,3 +81,45 @@ async def login(client, email: str, password: str = PASSWORD):
         data={"email": email, "password": password, "_csrf_token": csrf_from(page.text)},
         follow_redirects=False,
     )
+
+
+def oslo(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
+    """A moment given in Oslo time, as UTC."""
+    return dt.datetime(year, month, day, hour, minute, tzinfo=ZoneInfo("Europe/Oslo")).astimezone(dt.UTC)
+
+
+async def dispatch_at(smtp_url: str, now: dt.datetime | None = None, timeout: float = 30.0):
+    """One real dispatcher pass to the SMTP server at ``smtp_url``, on the clock ``now``."""
+    transport = SmtpTransport(parse_smtp_url(smtp_url), timeout=timeout)
+    return await dispatch_once(transport, base_url="http://mestring.test", sender="Studie <s@example.no>", now=now)
+
+
+async def no_quiet_hours() -> None:
+    """Mail may go at any hour: for tests that run on the real clock, whatever its hour."""
+    await Study.update({Study.quiet_hours_start: 0, Study.quiet_hours_end: 0}).where(Study.id > 0)
+
+
+async def enrol_with_message_history(specialist: StaffPrincipal, smtp_sink, name: str, email: str):
+    """A job seeker enrolled three months and ten days ago whose e-mails went every way the
+    real dispatcher records, on a clock moved through their calendar: T1's invitation sent,
+    reminder 1 skipped (the dispatcher was down), reminder 2 refused by the mail server; T2
+    (open now) invited, its reminder 1 unknown (the server answered too late)."""
+    study = await current_study()
+    tz = study.timezone
+    enrolled_on = add_months(utcnow().astimezone(tz).date() - dt.timedelta(days=10), -3)
+
+    def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=tz).astimezone(dt.UTC)
+
+    enrolled = await enrol_person(specialist, name, email, enrolled_on=enrolled_on, now=at(enrolled_on, 10))
+    days = study.reminder_days
+    await dispatch_at(smtp_sink.url, at(enrolled_on, 10, 5))
+    await dispatch_at(smtp_sink.url, at(enrolled_on + dt.timedelta(days=days[0] + 1), 10))
+    smtp_sink.refuse_next, smtp_sink.refuse_code = 1, 550
+    await dispatch_at(smtp_sink.url, at(enrolled_on + dt.timedelta(days=days[1]), 8, 15))
+    t2 = add_months(enrolled_on, study.wave_offsets_months[1])
+    await dispatch_at(smtp_sink.url, at(t2, 10, 5))
+    smtp_sink.delay = 1.0
+    await dispatch_at(smtp_sink.url, at(t2 + dt.timedelta(days=days[0]), 8, 15), timeout=0.3)
+    smtp_sink.delay = 0.0
+    return enrolled

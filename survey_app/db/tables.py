@@ -89,6 +89,8 @@ class Study(Table, tablename="study"):
     contact_name = Varchar(length=200, default="")
     contact_email = Varchar(length=254, default="")
     contact_phone = Varchar(length=40, default="")
+    # The name invitations come from (the address is MESTRING_MAIL_FROM's); empty: its own.
+    sender_name = Varchar(length=200, default="")
     created_at = Timestamptz(default=TimestamptzNow())
 
 
@@ -106,6 +108,8 @@ class Participant(Table, tablename="participant"):
     enrolled_on = Date()
     status = Varchar(length=12, default="active", index=True)
     withdrawn_at = Timestamptz(null=True, default=None)
+    # Said by the job seeker or noted by the specialist; free text, never required.
+    withdrawal_reason = Varchar(length=500, null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
 
 
@@ -179,23 +183,35 @@ class LinkToken(Table, tablename="link_token"):
 
 
 class OutgoingMessage(Table, tablename="outgoing_message"):
-    """An invitation or reminder: written here first, then claimed and sent by a dispatcher.
+    """An invitation or reminder, written when it falls due, then claimed and sent by a
+    dispatcher (see ``services/dispatch.py``).
 
-    The text is rendered at sending time (the link token cannot be stored), so a row holds
-    only what to send and what became of it.
+    ``status``: queued (waiting; not before ``retry_at``), claimed (held by one pass until
+    ``lease_expires_at``), sending (its SMTP transaction under way), and the outcomes sent,
+    undeliverable, unknown (the process died or the server went silent during the message's
+    SMTP transaction: never resent automatically), cancelled and skipped (with ``reason``).
+    ``due_at`` is when it fell due under the policy; the retry time is kept apart from it.
+    The text is rendered at sending time (the link token cannot be stored).
     """
 
     participant = ForeignKey(references=Participant, on_delete=OnDelete.cascade, index=True)
     wave = ForeignKey(references=Wave, on_delete=OnDelete.cascade, index=True)
     kind = Varchar(length=12)
+    # 0 for the invitation; reminders are numbered 1, 2, ... in the order they fall due.
     sequence = SmallInt(default=0)
     status = Varchar(length=14, default="queued", index=True)
     due_at = Timestamptz(index=True)
+    retry_at = Timestamptz(null=True, default=None)
     claim_token = Varchar(length=32, null=True, default=None)
     claimed_at = Timestamptz(null=True, default=None)
+    lease_expires_at = Timestamptz(null=True, default=None)
     sent_at = Timestamptz(null=True, default=None)
     attempts = SmallInt(default=0)
     last_error = Text(null=True, default=None)
+    # Why it was cancelled or skipped (answered, withdrawn, paper, closed, stale, policy).
+    reason = Varchar(length=40, null=True, default=None)
+    # A specialist's "send a reminder now" or "send again".
+    requested_by = ForeignKey(references=Staff, on_delete=OnDelete.set_null, null=True)
     created_at = Timestamptz(default=TimestamptzNow())
 
 

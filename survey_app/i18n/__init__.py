@@ -15,6 +15,7 @@ from importlib import resources
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as _babel_format_date
+from babel.lists import format_list as _babel_format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -83,6 +84,11 @@ def translations(language: str) -> NullTranslations:
 
 def gettext(language: str, message: str) -> str:
     return translations(language).gettext(message)
+
+
+def format_list(items: Iterable[object], language: str = DEFAULT_LANGUAGE) -> str:
+    """``3, 12 og 18`` (nb, nn) or ``3, 12 and 18`` (en)."""
+    return _babel_format_list([str(item) for item in items], locale=_BABEL_LOCALES.get(language, "nb_NO"))
 
 
 def format_date(value: dt.date | dt.datetime | None) -> str:

@@ -25,6 +25,7 @@ from survey_app.services.calendar import utcnow
 from survey_app.services.errors import Conflict, NotFound
 from survey_app.services.studies import study_by_id
 from survey_app.services.tokens import hash_token, looks_like_token
+from survey_app.services.withdrawal import WITHDRAW_ACTION, check_reason
 
 MODE_WEB = "web"
 
@@ -454,7 +455,8 @@ async def _finish_wave(
     }
     await _store_answers(wave_id, missing, instrument.version, mode, now, overwrite=False)
     # Queued reminders for this wave need no update here: a dispatcher never claims a message
-    # of an answered wave, and its next pass marks them cancelled.
+    # of an answered wave, checks a claimed one again before sending it, and its next pass
+    # marks them cancelled.
     await audit.record(actor, "wave.submit", "participant", study_id, {"wave": wave_label, "mode": mode})
     return True
 
@@ -470,11 +472,30 @@ def first_unseen_section(state: FormState) -> str | None:
 
 @transactional
 async def withdraw_participant(
-    participant_id: int, actor: audit.Actor, now: dt.datetime | None = None, reason: str | None = None
+    participant_id: int,
+    actor: audit.Actor,
+    now: dt.datetime | None = None,
+    reason: object = None,
+    details: Mapping[str, object] | None = None,
 ) -> None:
-    """Stop everything at once: no further messages, open links stop working, audit entry
-    (with ``reason``, which must hold no identifying data)."""
+    """Stop everything at once: no further messages (claimed ones included), open links stop
+    working, one audit entry.
+
+    ``reason`` is what the person said, as typed (checked by
+    :func:`survey_app.services.withdrawal.check_reason`): it is kept on the participant for
+    their specialist, and the audit entry records only whether one was given. ``details`` go
+    into the audit entry and must hold no identifying data. Withdrawing someone already
+    withdrawn changes nothing.
+
+    Raises
+    ------
+    InvalidInput
+        The reason is too long; nothing is changed.
+    NotFound
+        No such participant.
+    """
     now = now or utcnow()
+    kept_reason = check_reason(reason)
     row = (
         await Participant.select(Participant.study_id, Participant.status)
         .where(Participant.id == participant_id)
@@ -484,20 +505,22 @@ async def withdraw_participant(
         raise NotFound(N_("No such job seeker."))
     if row["status"] == "withdrawn":
         return
-    await Participant.update({Participant.status: "withdrawn", Participant.withdrawn_at: now}).where(
-        Participant.id == participant_id
-    )
+    await Participant.update(
+        {Participant.status: "withdrawn", Participant.withdrawn_at: now, Participant.withdrawal_reason: kept_reason}
+    ).where(Participant.id == participant_id)
     await Wave.update({Wave.status: "withdrawn"}).where(
         (Wave.participant == participant_id) & Wave.status.is_in(["pending", "in_progress"])
     )
-    await OutgoingMessage.update({OutgoingMessage.status: "cancelled"}).where(
-        (OutgoingMessage.participant == participant_id) & (OutgoingMessage.status == "queued")
-    )
+    # Claimed ones too: a dispatcher checks each message again right before sending it.
+    await OutgoingMessage.update(
+        {OutgoingMessage.status: "cancelled", OutgoingMessage.reason: "withdrawn", OutgoingMessage.claim_token: None}
+    ).where((OutgoingMessage.participant == participant_id) & OutgoingMessage.status.is_in(["queued", "claimed"]))
     await audit.record(
-        actor, "participant.withdraw", "participant", row["study_id"], {"reason": reason} if reason else None
+        actor, WITHDRAW_ACTION, "participant", row["study_id"], {**(details or {}), "reason_given": bool(kept_reason)}
     )
 
 
-async def withdraw_by_link(token: str, now: dt.datetime | None = None) -> None:
+async def withdraw_by_link(token: str, now: dt.datetime | None = None, *, reason: object = None) -> None:
+    """The job seeker leaves the study through their link, with an optional ``reason``."""
     state = await open_link(token, now)
-    await withdraw_participant(state.participant_id, audit.JOB_SEEKER, now)
+    await withdraw_participant(state.participant_id, audit.JOB_SEEKER, now, reason=reason)

@@ -21,6 +21,11 @@ def start_of_day(day: dt.date, tz: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(0, 0), tzinfo=tz).astimezone(dt.UTC)
 
 
+def closing_time(opens_on: dt.date, window_days: int, tz: ZoneInfo) -> dt.datetime:
+    """When a wave that opens on ``opens_on`` closes: local midnight ``window_days`` days later."""
+    return start_of_day(opens_on + dt.timedelta(days=window_days), tz)
+
+
 @dataclass(frozen=True)
 class PlannedWave:
     label: str
@@ -51,10 +56,21 @@ def plan_waves(
                 label=label,
                 months=months,
                 opens_at=start_of_day(opens_on, tz),
-                closes_at=start_of_day(opens_on + dt.timedelta(days=window_days), tz),
+                closes_at=closing_time(opens_on, window_days, tz),
             )
         )
     return waves
+
+
+def last_answer_day(closes_at: dt.datetime, tz: ZoneInfo) -> dt.date:
+    """The last day a wave can be answered: the local day before it closes at midnight. The
+    one rule for every e-mail and page that says "until"."""
+    return (closes_at - dt.timedelta(microseconds=1)).astimezone(tz).date()
+
+
+def days_left(closes_at: dt.datetime, now: dt.datetime, tz: ZoneInfo) -> int:
+    """Days left to answer, today included (1 on the last day)."""
+    return (last_answer_day(closes_at, tz) - now.astimezone(tz).date()).days + 1
 
 
 def utcnow() -> dt.datetime:

@@ -11,6 +11,7 @@ from survey_app.i18n import N_
 from survey_app.services.answering import decode_value
 from survey_app.services.calendar import utcnow
 from survey_app.services.errors import NotFound
+from survey_app.services.message_history import MessageRow, load_messages, unresolved_problem
 from survey_app.services.wave_states import wave_state
 
 
@@ -29,7 +30,10 @@ class WaveView:
     coping_beliefs: float | None
     rtw_expectation: int | None
     rtw_expectation_dont_know: bool | None
+    # The wave's last e-mail was refused by the mail server, or its delivery is unknown (see
+    # ``message_history.unresolved_problem``): the specialist has to act.
     undeliverable: bool
+    delivery_unknown: bool
 
 
 @dataclass(frozen=True)
@@ -58,29 +62,37 @@ class CaseloadEntry:
         return scored[-1] - scored[0] if len(scored) >= 2 else None
 
     @property
+    def mail_problem(self) -> str | None:
+        """``undeliverable`` or ``unknown`` while an e-mail of a wave did not get through to
+        someone who takes part by e-mail (undeliverable first: it is certain)."""
+        if self.status != "active" or self.contact_mode != "email":
+            return None
+        if any(w.undeliverable for w in self.waves):
+            return "undeliverable"
+        return "unknown" if any(w.delivery_unknown for w in self.waves) else None
+
+    @property
     def needs_attention(self) -> bool:
-        return any(w.undeliverable for w in self.waves)
+        return self.mail_problem is not None
 
 
 async def _waves(participant_ids: list[int], now: dt.datetime) -> dict[int, list[WaveView]]:
     if not participant_ids:
         return {}
     rows = await Wave.select().where(Wave.participant.is_in(participant_ids)).order_by(Wave.opens_at)
-    messages = await OutgoingMessage.select(OutgoingMessage.wave, OutgoingMessage.status).where(
-        OutgoingMessage.participant.is_in(participant_ids)
-    )
-    statuses: dict[int, set[str]] = defaultdict(set)
-    for message in messages:
-        statuses[message["wave"]].add(message["status"])
+    messages: dict[int, list[MessageRow]] = defaultdict(list)
+    for message in await load_messages(OutgoingMessage.participant.is_in(participant_ids)):
+        messages[message.wave].append(message)
     by_participant: dict[int, list[WaveView]] = defaultdict(list)
     for row in rows:
-        sent = statuses[row["id"]]
+        sent = any(message.status == "sent" for message in messages[row["id"]])
+        problem = unresolved_problem(row["status"], messages[row["id"]])
         by_participant[row["participant"]].append(
             WaveView(
                 id=row["id"],
                 label=row["label"],
                 months=row["months"],
-                state=wave_state(row["status"], row["opens_at"], row["closes_at"], now, "sent" in sent),
+                state=wave_state(row["status"], row["opens_at"], row["closes_at"], now, sent),
                 opens_at=row["opens_at"],
                 closes_at=row["closes_at"],
                 submitted_at=row["submitted_at"],
@@ -90,7 +102,8 @@ async def _waves(participant_ids: list[int], now: dt.datetime) -> dict[int, list
                 coping_beliefs=row["coping_beliefs"],
                 rtw_expectation=row["rtw_expectation"],
                 rtw_expectation_dont_know=row["rtw_expectation_dont_know"],
-                undeliverable="undeliverable" in sent and row["status"] not in ("answered", "withdrawn"),
+                undeliverable=problem is not None and problem.status == "undeliverable",
+                delivery_unknown=problem is not None and problem.status == "unknown",
             )
         )
     return by_participant

@@ -20,7 +20,7 @@ from survey_app.services import audit, staff
 from survey_app.services.answering import record_complete_response, save_page, withdraw_participant
 from survey_app.services.calendar import utcnow
 from survey_app.services.enrolment import EnrolmentInput, insert_enrolment
-from survey_app.services.studies import StudyConfig, ensure_default_study, set_contact
+from survey_app.services.studies import StudyConfig, ensure_default_study, update_policy
 from survey_app.services.tokens import new_token
 
 DEMO_PASSWORD = "demo-passord"
@@ -159,7 +159,12 @@ async def seed_demo(progress: Callable[[int, int], None] | None = None, seed: in
     study = await ensure_default_study()
     if await demo_is_seeded():
         return study
-    study = await set_contact("Prosjektleder Demo", f"prosjekt@{DEMO_DOMAIN}", "22 00 00 00")
+    contact = {
+        "contact_name": "Prosjektleder Demo",
+        "contact_email": f"prosjekt@{DEMO_DOMAIN}",
+        "contact_phone": "22 00 00 00",
+    }
+    study = (await update_policy(study.id, contact, audit.SYSTEM)).study
     rng = random.Random(seed)
     specialists = []
     for account in DEMO_ACCOUNTS:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from survey_app.db.engine import raw_query, transactional
+from survey_app.db.engine import placeholders, raw_query, transactional
 from survey_app.db.tables import DuplicateDismissal
 from survey_app.i18n import N_
 from survey_app.services import audit
@@ -67,8 +67,8 @@ async def possible_duplicates() -> list[PossibleDuplicate]:
     if not pairs:
         return []
     ids = sorted({row["a_id"] for row in pairs} | {row["b_id"] for row in pairs})
-    placeholders = {f"id_{n}": value for n, value in enumerate(ids)}
-    rows = await raw_query(_SUMMARY_SQL.replace("{ids}", ", ".join(f"{{{k}}}" for k in placeholders)), **placeholders)
+    listed, params = placeholders("id", ids)
+    rows = await raw_query(_SUMMARY_SQL.replace("{ids}", listed), **params)
     summaries = {
         row["id"]: EnrolmentSummary(
             participant_id=row["id"],
@@ -112,4 +112,4 @@ async def dismiss(older_study_id: str, newer_study_id: str, actor: audit.Actor) 
 async def withdraw_newer(older_study_id: str, newer_study_id: str, actor: audit.Actor) -> None:
     """The same person was enrolled twice: the newer enrolment is withdrawn as a duplicate."""
     pair = await _pair(older_study_id, newer_study_id)
-    await withdraw_participant(pair.newer.participant_id, actor, reason=f"duplicate of {pair.older.study_id}")
+    await withdraw_participant(pair.newer.participant_id, actor, details={"duplicate_of": pair.older.study_id})

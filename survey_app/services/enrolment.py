@@ -215,7 +215,7 @@ async def insert_enrolment(
     )
     queued = 0
     if entry.contact_mode == "email":
-        queued = await messaging.queue_open_invitations(now, participant_id=participant_id)
+        queued = (await messaging.queue_due(study, now, participant_id=participant_id)).queued
     await audit.record(
         actor,
         "participant.enrol",

@@ -26,7 +26,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from survey_app.db.engine import raw_query, transactional
+from survey_app.db.engine import placeholders, raw_query, transactional
 
 WINDOW = dt.timedelta(minutes=15)
 # Attempts per window and key kind.
@@ -93,8 +93,8 @@ async def reserve(attempt: Attempt, now: dt.datetime) -> Reservation:
     its limit. One statement, in key order, so concurrent attempts queue on the same rows in
     the same order and each sees its own count."""
     keys = sorted(attempt.keys().items())
-    names, params = _named("key", [key for key, _ in keys])
-    values = ", ".join(f"({name}, 1, {{now}})" for name in names)
+    _, params = placeholders("key", [key for key, _ in keys])
+    values = ", ".join(f"({{{name}}}, 1, {{now}})" for name in params)
     rows = await raw_query(
         f"""
         INSERT INTO login_throttle (key_hash, attempts, window_started_at) VALUES {values}
@@ -122,9 +122,9 @@ async def forget(attempt: Attempt, now: dt.datetime) -> None:
     """After a successful login: clear the account's counts and give the address its attempt
     back (a busy office must not run out); drop counts whose window has passed."""
     keys = attempt.keys()
-    names, params = _named("key", [key for key, kind in keys.items() if kind != "address"])
+    listed, params = placeholders("key", [key for key, kind in keys.items() if kind != "address"])
     await raw_query(
-        f"DELETE FROM login_throttle WHERE key_hash IN ({', '.join(names)}) OR window_started_at <= {{window_start}}",
+        f"DELETE FROM login_throttle WHERE key_hash IN ({listed}) OR window_started_at <= {{window_start}}",
         window_start=now - WINDOW,
         **params,
     )
@@ -133,9 +133,3 @@ async def forget(attempt: Attempt, now: dt.datetime) -> None:
             await raw_query(
                 "UPDATE login_throttle SET attempts = attempts - 1 WHERE key_hash = {key} AND attempts > 0", key=key
             )
-
-
-def _named(prefix: str, values: list[str]) -> tuple[list[str], dict[str, str]]:
-    """Placeholders ``{prefix_0}``, ``{prefix_1}``, ... for :func:`raw_query`, and their values."""
-    params = {f"{prefix}_{n}": value for n, value in enumerate(values)}
-    return [f"{{{name}}}" for name in params], params

@@ -1,16 +1,17 @@
-"""Turn a claimed message row into the e-mail to send, with a fresh personal link."""
+"""Turn a claimed message into the e-mail to send, with a fresh personal link; and hide
+personal links from anyone but the job seeker."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from email.message import EmailMessage
+from email.message import Message
+from email.utils import formataddr, parseaddr
 
-from survey_app.db.tables import LinkToken, OutgoingMessage, ParticipantIdentity
 from survey_app.mail.compose import MailContext, compose
-from survey_app.services.messaging import Claim
-from survey_app.services.studies import study_by_id
-from survey_app.services.tokens import new_token
+from survey_app.services.calendar import days_left, last_answer_day
+from survey_app.services.messaging import Outgoing
+from survey_app.services.studies import StudyConfig
 
 FORM_PATH = "/a/"
 
@@ -30,51 +31,34 @@ def hide_personal_links(text: str) -> str:
     return _PERSONAL_LINK.sub(HIDDEN_LINK, text)
 
 
-async def prepare_mail(claim: Claim, base_url: str, sender: str, now: dt.datetime) -> EmailMessage:
-    """The message for ``claim``. A new link token is stored (as a hash) for its wave: the
-    plain token exists only in this e-mail."""
-    message = (
-        await OutgoingMessage.select(
-            OutgoingMessage.id,
-            OutgoingMessage.kind,
-            OutgoingMessage.wave.id,
-            OutgoingMessage.wave.label,
-            OutgoingMessage.wave.months,
-            OutgoingMessage.wave.closes_at,
-            OutgoingMessage.participant.id,
-            OutgoingMessage.participant.language,
-            OutgoingMessage.participant.study,
-            OutgoingMessage.participant.specialist.display_name,
-            OutgoingMessage.participant.specialist.email,
-        )
-        .where(OutgoingMessage.id == claim.message_id)
-        .output(nested=True)
-        .first()
-    )
-    identity = (
-        await ParticipantIdentity.select(ParticipantIdentity.name, ParticipantIdentity.email)
-        .where(ParticipantIdentity.participant == message["participant"]["id"])
-        .first()
-    )
-    study = await study_by_id(message["participant"]["study"])
-    token, token_hash = new_token()
-    await LinkToken.insert(LinkToken(wave=message["wave"]["id"], token_hash=token_hash, created_at=now))
-    specialist = message["participant"]["specialist"]
+def mail_for(
+    message: Outgoing, study: StudyConfig, link_token: str, base_url: str, sender: str, now: dt.datetime
+) -> Message:
+    """The e-mail for a claimed message, with the personal link for ``link_token`` (whose hash
+    is stored as the message is marked sending: the plain token exists only in this e-mail)."""
     context = MailContext(
-        message_id=message["id"],
-        kind=message["kind"],
-        language=message["participant"]["language"],
-        recipient_name=identity["name"],
-        recipient_email=identity["email"],
-        wave_label=message["wave"]["label"],
-        wave_months=message["wave"]["months"],
-        link=form_link(base_url, token),
-        closes_at=message["wave"]["closes_at"],
+        message_id=message.message_id,
+        kind=message.kind,
+        language=message.language,
+        recipient_name=message.name,
+        recipient_email=message.email or "",
+        wave_label=message.wave_label,
+        wave_months=message.wave_months,
+        link=form_link(base_url, link_token),
+        last_day=last_answer_day(message.closes_at, study.timezone),
+        days_left=days_left(message.closes_at, now, study.timezone),
         study_name=study.name,
         contact_name=study.contact_name,
         contact_email=study.contact_email,
         contact_phone=study.contact_phone,
-        specialist_name=specialist["display_name"],
-        specialist_email=specialist["email"],
+        specialist_name=message.specialist_name,
+        specialist_email=message.specialist_email,
     )
-    return compose(context, sender, now)
+    return compose(context, sender_with_name(sender, study.sender_name), now)
+
+
+def sender_with_name(sender: str, name: str) -> str:
+    """``MESTRING_MAIL_FROM``'s address under the study's sender name, when it has one."""
+    if not name:
+        return sender
+    return formataddr((name, parseaddr(sender)[1]))

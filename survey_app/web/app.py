@@ -25,7 +25,9 @@ from survey_app.web.controllers.enrolment import EnrolmentController
 from survey_app.web.controllers.favicon import favicon
 from survey_app.web.controllers.login import health, home, login, login_form, logout
 from survey_app.web.controllers.outbox import OutboxController
+from survey_app.web.controllers.participant_actions import ParticipantActionsController
 from survey_app.web.controllers.research import research_overview
+from survey_app.web.controllers.study_settings import StudySettingsController
 from survey_app.web.errors import EXCEPTION_HANDLERS
 from survey_app.web.security_headers import SecurityHeaders
 
@@ -73,10 +75,12 @@ def create_app(settings: Settings) -> Litestar:
                     AnswerFormController,
                     left,
                     CaseloadController,
+                    ParticipantActionsController,
                     EnrolmentController,
                     OutboxController,
                     research_overview,
                     AdminController,
+                    StudySettingsController,
                     ApiDocsController,
                     favicon,
                     create_static_files_router(path="/static", directories=[HERE / "static"], opt={PUBLIC_OPT: True}),

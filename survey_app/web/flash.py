@@ -12,6 +12,7 @@ from litestar.response import Redirect
 from survey_app.services import form_flash
 
 FLASH_COOKIE = "mestring_flash"
+_TYPED_AGAIN = 2000
 
 
 def _cookie(request: Request, path: str, value: str, max_age: int) -> Cookie:
@@ -35,6 +36,12 @@ async def redirect_with(request: Request, location: str, payload: dict[str, Any]
         status_code=303,
         cookies=[_cookie(request, path, key, int(form_flash.KEEP_FOR.total_seconds()))],
     )
+
+
+def typed_again(value: object) -> str:
+    """Text a person typed, to show again with its error: as typed, but never megabytes of it
+    (a form's own length limits are far below this)."""
+    return str(value or "")[:_TYPED_AGAIN]
 
 
 async def take(request: Request) -> dict[str, Any] | None:

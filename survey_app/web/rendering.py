@@ -10,6 +10,7 @@ from litestar.response import Template
 
 from instruments import localize
 from survey_app import i18n
+from survey_app.services.calendar import last_answer_day
 from survey_app.web.flash import expired_flash_cookie
 
 LANGUAGE_COOKIE = "mestring_lang"
@@ -74,6 +75,8 @@ def page(
             "ngettext": catalogue.ngettext,
             "_": catalogue.gettext,
             "format_date": i18n.format_date,
+            "format_list": lambda items: i18n.format_list(items, language),
+            "last_answer_day": lambda closes_at: last_answer_day(closes_at, i18n.OSLO),
             "format_long_date": lambda value: i18n.format_long_date(value, language),
             "format_datetime": lambda value: i18n.format_datetime(value, language),
             "local": lambda texts: localize(texts, language) or "",

@@ -15,11 +15,12 @@ from playwright.async_api import expect
 
 from tests.conftest import chromium_or_skip
 from tests.e2e.conftest import answer_scale, new_context, next_page, staff_login
-from tests.helpers import PASSWORD, enrol_person, link_for, make_staff
+from tests.helpers import PASSWORD, enrol_person, enrol_with_message_history, link_for, make_staff
 
 pytestmark = pytest.mark.browser
 
 SPECIALIST = "kari.spesialist@nav.example.no"
+ADMIN = "ada.admin@nav.example.no"
 BLOCKING = ("serious", "critical")
 axe = Axe()
 
@@ -77,12 +78,15 @@ async def check_error_page(page, *, focus_summary: bool) -> None:
 
 
 @pytest.mark.parametrize("width", [360, 1280], ids=["phone-360", "desktop-1280"])
-async def test_every_page_passes_axe(sqlite_db, live_server_sqlite, browser, width):
+async def test_every_page_passes_axe(sqlite_db, smtp_sink, live_server_sqlite, browser, width):
     chromium_or_skip()
     base = live_server_sqlite.base_url
     specialist = await make_staff(SPECIALIST, name="Kari Spesialist")
     enrolled = await enrol_person(specialist, "Ola Nordmann", "ola.nordmann@example.no")
     link = f"{base}/a/{await link_for(enrolled.participant_id)}"
+    with_history = await enrol_with_message_history(specialist, smtp_sink, "Per Historikk", "per.historikk@example.no")
+    leaver = await enrol_person(specialist, "Lise Lie", "lise.lie@example.no")
+    leave_link = f"{base}/a/{await link_for(leaver.participant_id)}/leave"
     problems: list[str] = []
 
     async def check(page, name: str, form_page: bool = True) -> None:
@@ -147,6 +151,20 @@ async def test_every_page_passes_axe(sqlite_db, live_server_sqlite, browser, wid
         await page.goto(link)
         await check(page, "done")
 
+        # Leaving the study, with an optional reason (too long first: the form manipulated).
+        await page.goto(leave_link)
+        await check(page, "leave")
+        await page.evaluate("document.getElementById('reason').removeAttribute('maxlength')")
+        await page.fill("#reason", "x" * 501)
+        await page.click("form[action$='/leave'] button[type=submit]")
+        await check_error_page(page, focus_summary=False)
+        await expect(page.locator("#error-summary a[href='#reason']")).to_have_count(1)
+        await check(page, "leave with an error")
+        await page.fill("#reason", "Jeg har ikke tid.")
+        await page.click("form[action$='/leave'] button[type=submit]")
+        await expect(page).to_have_url(re.compile(r"/left\?lang=nb$"))
+        await check(page, "left")
+
     # --- The job specialist's pages ------------------------------------------------------------
     async with new_context(browser, base, width=width, height=800) as staff_context:
         page = await staff_context.new_page()
@@ -169,12 +187,65 @@ async def test_every_page_passes_axe(sqlite_db, live_server_sqlite, browser, wid
         await check(page, "caseload", form_page=False)
         await page.goto(f"/caseload/{enrolled.study_id}")
         await check(page, "job seeker", form_page=False)
+
+        # Invitations and reminders: the history, sending again, a reminder now.
+        await page.goto(f"/caseload/{with_history.study_id}")
+        await expect(page.locator("table.message-history tbody tr")).to_have_count(5)
+        await check(page, "job seeker with e-mail history")
+        await page.click("table.message-history a.action")
+        await expect(page).to_have_url(re.compile(r"/messages/\d+/send-again$"))
+        await check(page, "send again")
+        await page.click("form[action$='/send-again'] button[type=submit]")
+        await expect(page.locator(".notice[role=status]")).to_be_visible()
+        await check(page, "job seeker after send again")
+
+        # Withdrawal with a reason (too long first), then undone.
+        await page.goto(f"/caseload/{enrolled.study_id}")
+        await page.click(f"a[href='/caseload/{enrolled.study_id}/withdraw']")
+        await check(page, "withdraw")
+        await page.evaluate("document.getElementById('reason').removeAttribute('maxlength')")
+        await page.fill("#reason", "x" * 501)
+        await page.click("form[action$='/withdraw'] button[type=submit]")
+        await check_error_page(page, focus_summary=False)
+        await check(page, "withdraw with an error")
+        await page.fill("#reason", "Har fått jobb.\nVil ikke ha flere e-poster.")
+        await page.click("form[action$='/withdraw'] button[type=submit]")
+        await expect(page.locator(".withdrawal .said")).to_contain_text("Har fått jobb.")
+        await check(page, "withdrawn job seeker")
+        await page.click(f"a[href='/caseload/{enrolled.study_id}/reinstate']")
+        await check(page, "undo withdrawal")
+        await page.click("form[action$='/reinstate'] button[type=submit]")
+        await expect(page.locator(".notice[role=status]")).to_be_visible()
+        await check(page, "job seeker taking part again")
+        await page.goto(f"/caseload/{leaver.study_id}")
+        await check(page, "job seeker who left")
         await page.goto("/enrol")
         await check(page, "enrol", form_page=False)
         await page.click("form[action='/enrol'] button[type=submit]")
         await check_error_page(page, focus_summary=False)
         await expect(page.locator("#error-summary a[href='#programme']")).to_have_count(1)
         await check(page, "enrol with errors", form_page=False)
+
+    # --- The administrator's study settings ----------------------------------------------------
+    await make_staff(ADMIN, "admin", name="Ada Admin")
+    async with new_context(browser, base, width=width, height=800) as admin_context:
+        page = await admin_context.new_page()
+        await staff_login(page, ADMIN, PASSWORD)
+        await page.goto("/admin/study")
+        await check(page, "study settings")
+        await page.fill("#window_days", "0")
+        await page.fill("#reminder_days", "14,7")
+        await page.click("form[action='/admin/study'] button[type=submit]")
+        await check_error_page(page, focus_summary=False)
+        await expect(page.locator("#error-summary a[href='#window_days']")).to_have_count(1)
+        await expect(page.locator("#reminder_days")).to_have_value("14,7")
+        await check(page, "study settings with errors")
+        await page.fill("#window_days", "45")
+        await page.fill("#reminder_days", "7,14")
+        await page.select_option("#quiet_hours_start", "22")
+        await page.click("form[action='/admin/study'] button[type=submit]")
+        await expect(page.locator(".notice[role=status]")).to_contain_text("45")
+        await check(page, "study settings saved")
 
     assert not problems, "\n".join(problems)
 

@@ -17,9 +17,9 @@ import pytest
 from playwright.async_api import expect
 
 from instruments import load_instrument
-from scheduler.dispatch import dispatch_once
 from survey_app.mail.transport import SmtpTransport
 from survey_app.services.calendar import utcnow
+from survey_app.services.dispatch import dispatch_once
 from survey_app.services.studies import current_study
 from tests.conftest import chromium_or_skip, make_settings
 from tests.e2e.conftest import answer_scale, new_context, next_page, staff_login

@@ -144,11 +144,14 @@ def test_dispatch_once_with_a_given_time_sends_into_the_outbox(tmp_path):
     assert not (tmp_path / "var" / "outbox").exists()
     scheduler = mestring("scheduler", home=tmp_path)
     assert scheduler.returncode == 2 and "MESTRING_SMTP_URL" in scheduler.stderr
-    # T2 opens 30 April 2026 at midnight, Oslo time (UTC+2 in summer).
+    # T2 opens 30 April 2026 at midnight, Oslo time (UTC+2 in summer), in the quiet hours:
+    # its invitation waits for 08:00.
     outbox = {"MESTRING_SMTP_URL": "outbox:"}
     early = mestring("dispatch", "--once", "--now", "2026-04-29T23:59", home=tmp_path, **outbox)
     assert "sent 0" in early.stdout, early.stdout + early.stderr
-    on_time = mestring("dispatch", "--once", "--now", "2026-04-30T00:01", home=tmp_path, **outbox)
+    night = mestring("dispatch", "--once", "--now", "2026-04-30T00:01", home=tmp_path, **outbox)
+    assert "sent 0" in night.stdout and "quiet hours" in night.stdout
+    on_time = mestring("dispatch", "--once", "--now", "2026-04-30T08:00", home=tmp_path, **outbox)
     assert on_time.returncode == 0 and "sent message" in on_time.stdout and "sent 1" in on_time.stdout
     kept = list((tmp_path / "var" / "outbox").glob("*.eml"))
     assert len(kept) == 1 and b"anne@example.no" in kept[0].read_bytes()

@@ -1,171 +1,325 @@
-"""The dispatcher: invitations over real SMTP, claimed once, never for the wrong waves."""
+"""The dispatcher over real SMTP on loopback, on SQLite and PostgreSQL, with a clock the tests
+move: invitations and reminders on each job seeker's own calendar, never at night, never for
+the wrong waves, each outcome recorded as SMTP proved it."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import hashlib
-import os
 import re
-import subprocess
-import sys
+from zoneinfo import ZoneInfo
 
-from scheduler.dispatch import dispatch_once
-from survey_app.db.tables import LinkToken, OutgoingMessage, Wave
+import pytest
+
+from survey_app.db.tables import LinkToken, OutgoingMessage, Participant, Study, Wave
 from survey_app.mail.transport import SmtpTransport
-from survey_app.services import audit
-from survey_app.services.answering import withdraw_participant
-from survey_app.services.calendar import utcnow
+from survey_app.services import audit, messaging
+from survey_app.services.answering import record_complete_response, withdraw_participant
 from survey_app.services.caseload import caseload
-from survey_app.services.messaging import MAX_ATTEMPTS
+from survey_app.services.dispatch import dispatch_once
 from survey_app.settings import parse_smtp_url
+from tests.conftest import SmtpSink
 from tests.helpers import enrol_person, make_staff
 
+OSLO = ZoneInfo("Europe/Oslo")
 LINK = re.compile(r"http://mestring\.test/a/([A-Za-z0-9_-]{43})")
 
 
-def _transport(sink):
-    return SmtpTransport(parse_smtp_url(sink.url))
+def oslo(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=OSLO).astimezone(dt.UTC)
 
 
-async def _dispatch(sink, now=None):
+def _transport(sink: SmtpSink, timeout: float = 30.0) -> SmtpTransport:
+    return SmtpTransport(parse_smtp_url(sink.url), timeout=timeout)
+
+
+async def _dispatch(sink, now, **options):
     return await dispatch_once(
-        _transport(sink), base_url="http://mestring.test", sender="Studie <s@example.no>", now=now
+        options.pop("transport", None) or _transport(sink),
+        base_url="http://mestring.test",
+        sender="Studie <s@example.no>",
+        now=now,
+        **options,
     )
 
 
+async def _messages(participant_id=None) -> list[dict]:
+    query = OutgoingMessage.select(
+        OutgoingMessage.id,
+        OutgoingMessage.kind,
+        OutgoingMessage.sequence,
+        OutgoingMessage.status,
+        OutgoingMessage.reason,
+        OutgoingMessage.attempts,
+        OutgoingMessage.due_at,
+        OutgoingMessage.sent_at,
+        OutgoingMessage.wave.label,
+    ).order_by(OutgoingMessage.id)
+    if participant_id is not None:
+        query = query.where(OutgoingMessage.participant == participant_id)
+    return await query
+
+
+async def _set_policy(**changes) -> None:
+    await Study.update({getattr(Study, name): value for name, value in changes.items()}).where(Study.id > 0)
+
+
+async def _person(name="Åse Ørnes", email="ase@example.no", enrolled_on=dt.date(2026, 1, 31), **kwargs):
+    specialist = await make_staff(f"spes-{name.split()[0].lower()}@example.no", name="Siri Spesialist")
+    now = oslo(enrolled_on.year, enrolled_on.month, enrolled_on.day, 10)
+    return await enrol_person(specialist, name, email, enrolled_on=enrolled_on, now=now, **kwargs), specialist
+
+
 async def test_invitation_goes_out_once_over_smtp_with_a_hashed_link(db, smtp_sink):
-    specialist = await make_staff("spes@example.no", name="Siri Spesialist")
-    await enrol_person(specialist, "Åse Ørnes", "ase@example.no", language="nb")
-    report = await _dispatch(smtp_sink)
-    assert len(report.sent) == 1 and report.failed == {}
-    assert len(smtp_sink.messages) == 1
+    _enrolled, _ = await _person()
+    report = await _dispatch(smtp_sink, oslo(2026, 1, 31, 10, 5))
+    assert len(report.sent) == 1 and not report.failed
+    assert smtp_sink.recipients() == ["ase@example.no"]
     mail = smtp_sink.messages[0]
-    assert mail["To"] == "ase@example.no"
     assert mail.get_content_type() == "multipart/alternative"
     text = mail.get_body(preferencelist=("plain",)).get_content()
-    html = mail.get_body(preferencelist=("html",)).get_content()
     assert "Åse Ørnes" in text and "Siri Spesialist" in text
     token = LINK.search(text).group(1)
-    assert token in html
-    stored = await LinkToken.select(LinkToken.token_hash)
-    assert stored == [{"token_hash": hashlib.sha256(token.encode()).hexdigest()}]
-    message = await OutgoingMessage.select().first()
-    assert message["status"] == "sent" and message["attempts"] == 1
-    assert token not in str(message)
-    # A second pass finds nothing more to send.
-    again = await _dispatch(smtp_sink)
+    assert token in mail.get_body(preferencelist=("html",)).get_content()
+    assert await LinkToken.select(LinkToken.token_hash) == [{"token_hash": hashlib.sha256(token.encode()).hexdigest()}]
+    [message] = await _messages()
+    assert message["status"] == "sent" and message["attempts"] == 1 and token not in str(message)
+    again = await _dispatch(smtp_sink, oslo(2026, 1, 31, 10, 6))
     assert again.sent == [] and len(smtp_sink.messages) == 1
 
 
-async def test_invitation_is_in_the_participants_language(db, smtp_sink):
-    specialist = await make_staff("spes@example.no")
-    await enrol_person(specialist, "Nora Nb", "nb@example.no", language="nb")
-    await enrol_person(specialist, "Erik En", "en@example.no", language="en")
-    await _dispatch(smtp_sink)
-    by_recipient = {m["To"]: m for m in smtp_sink.messages}
-    assert by_recipient["en@example.no"]["Subject"] == "Your questionnaire about work and coping"
-    assert by_recipient["nb@example.no"]["Subject"] != by_recipient["en@example.no"]["Subject"]
-    assert by_recipient["nb@example.no"]["Content-Language"] == "nb-NO"
+async def test_a_study_sender_name_goes_with_the_configured_address(db, smtp_sink):
+    await _person()
+    await _set_policy(sender_name="Mestringsstudien, NAV")
+    await _dispatch(smtp_sink, oslo(2026, 1, 31, 10, 5))
+    assert smtp_sink.messages[0]["From"] == '"Mestringsstudien, NAV" <s@example.no>'
 
 
-async def test_nothing_is_sent_for_answered_closed_withdrawn_or_paper(db, smtp_sink):
-    from survey_app.services.answering import record_complete_response
+async def test_the_calendar_of_a_job_seeker_enrolled_on_31_january(db, smtp_sink):
+    """T2 on 30 April (calendar months), reminders on the policy's days at 08:00 after the quiet
+    night, no third reminder, and later waves in turn."""
+    enrolled, _ = await _person()
+    waves = await Wave.select(Wave.label, Wave.opens_at).where(Wave.participant == enrolled.participant_id)
+    opens = {w["label"]: w["opens_at"].astimezone(OSLO) for w in waves}
+    assert {label: (o.date(), o.hour) for label, o in opens.items()} == {
+        "T1": (dt.date(2026, 1, 31), 0),
+        "T2": (dt.date(2026, 4, 30), 0),
+        "T3": (dt.date(2027, 1, 31), 0),
+        "T4": (dt.date(2027, 7, 31), 0),
+    }
+    # T2: passes every half hour from the evening before it opens to well after its last reminder.
+    await _dispatch(smtp_sink, oslo(2026, 1, 31, 10, 5))  # T1's invitation
+    moment = oslo(2026, 4, 29, 20)
+    while moment <= oslo(2026, 5, 25, 20):
+        await _dispatch(smtp_sink, moment)
+        moment += dt.timedelta(minutes=30)
+    t2 = [
+        (m["kind"], m["sequence"], m["sent_at"].astimezone(OSLO)) for m in await _messages() if m["wave.label"] == "T2"
+    ]
+    assert [(kind, number, at.date(), at.hour) for kind, number, at in t2] == [
+        ("invitation", 0, dt.date(2026, 4, 30), 8),
+        ("reminder", 1, dt.date(2026, 5, 7), 8),
+        ("reminder", 2, dt.date(2026, 5, 14), 8),
+    ]
+    reminder = smtp_sink.messages[-1]
+    assert reminder["Subject"].startswith("Påminnelse")
+    assert "16 dager" in reminder.get_body(preferencelist=("plain",)).get_content()  # to 29 May, inclusive
+    # T1's reminders went stale while no pass ran (the dispatcher was "down" from 31 January):
+    t1 = {(m["kind"], m["sequence"], m["status"]) for m in await _messages() if m["wave.label"] == "T1"}
+    assert t1 == {("invitation", 0, "sent")}
+    assert (await Wave.select(Wave.status).where(Wave.label == "T1").first())["status"] == "missed"
 
-    specialist = await make_staff("spes@example.no")
-    answered = await enrol_person(specialist, "A", "a@example.no")
-    withdrawn = await enrol_person(specialist, "W", "w@example.no")
-    await enrol_person(specialist, "P", None, contact_mode="paper")
-    long_ago = utcnow() - dt.timedelta(days=400)
-    closed = await enrol_person(specialist, "C", "c@example.no", enrolled_on=long_ago.date(), now=long_ago)
+
+@pytest.mark.parametrize(
+    "reminder_night",
+    [dt.date(2026, 3, 29), dt.date(2026, 10, 25)],
+    ids=["summer-time-begins", "summer-time-ends"],
+)
+async def test_nothing_is_sent_in_quiet_hours_on_the_nights_the_clocks_change(db, smtp_sink, reminder_night):
+    enrolled_on = reminder_night - dt.timedelta(days=7)
+    _enrolled, _ = await _person(enrolled_on=enrolled_on)
+    await _dispatch(smtp_sink, oslo(enrolled_on.year, enrolled_on.month, enrolled_on.day, 10, 5))
+    # Every quarter of an hour through the night the reminder falls due at midnight.
+    moment = oslo(reminder_night.year, reminder_night.month, reminder_night.day - 1, 20)
+    end = oslo(reminder_night.year, reminder_night.month, reminder_night.day, 9)
+    while moment <= end:
+        report = await _dispatch(smtp_sink, moment)
+        local = moment.astimezone(OSLO)
+        if report.sent:
+            assert 8 <= local.hour < 21, local
+        moment += dt.timedelta(minutes=15)
+    [_, reminder] = await _messages()
+    assert reminder["status"] == "sent"
+    local = reminder["sent_at"].astimezone(OSLO)
+    assert (local.date(), local.hour, local.minute) == (reminder_night, 8, 0)
+
+
+async def test_nothing_is_sent_for_answered_withdrawn_or_paper_and_closed_waves_are_missed(db, smtp_sink):
+    answered, _ = await _person("Anne A", "a@example.no")
+    withdrawn, _ = await _person("Wenche W", "w@example.no")
+    paper, _ = await _person("Per P", None, contact_mode="paper")
     wave = (
         await Wave.select(Wave.id).where((Wave.participant == answered.participant_id) & (Wave.label == "T1")).first()
     )
     await record_complete_response(wave["id"], {"was": 7}, mode="paper", language="nb", actor=audit.SYSTEM)
     await withdraw_participant(withdrawn.participant_id, audit.SYSTEM)
 
-    report = await _dispatch(smtp_sink)
+    report = await _dispatch(smtp_sink, oslo(2026, 1, 31, 12))
     assert smtp_sink.messages == [] and report.sent == []
-    statuses = await OutgoingMessage.select(OutgoingMessage.participant, OutgoingMessage.status)
-    assert {m["status"] for m in statuses} == {"cancelled"}
-    assert closed.participant_id in {m["participant"] for m in statuses}
-
-
-async def test_later_waves_are_invited_when_they_open(db, smtp_sink):
-    specialist = await make_staff("spes@example.no")
-    enrolled = await enrol_person(specialist, "T", "t@example.no")
-    await _dispatch(smtp_sink)
-    t2 = (
-        await Wave.select(Wave.opens_at)
-        .where((Wave.participant == enrolled.participant_id) & (Wave.label == "T2"))
-        .first()
-    )
-    report = await _dispatch(smtp_sink, now=t2["opens_at"] + dt.timedelta(hours=10))
-    assert report.queued == 1 and len(report.sent) == 1 and len(smtp_sink.messages) == 2
-    labels = await OutgoingMessage.select(OutgoingMessage.wave.label, OutgoingMessage.status).order_by(
-        OutgoingMessage.id
-    )
-    assert [(m["wave.label"], m["status"]) for m in labels] == [("T1", "sent"), ("T2", "sent")]
-    assert "3" in smtp_sink.messages[1].get_body(preferencelist=("plain",)).get_content()
-
-
-async def test_smtp_failures_are_retried_with_backoff_then_undeliverable(db, smtp_sink):
-    specialist = await make_staff("spes@example.no")
-    await enrol_person(specialist, "F", "f@example.no")
-    smtp_sink.refuse_next = MAX_ATTEMPTS
-    now = utcnow()
-    first = await _dispatch(smtp_sink, now=now)
-    assert first.sent == [] and len(first.failed) == 1
-    assert "f@example.no" not in next(iter(first.failed.values()))
-    message = await OutgoingMessage.select().first()
-    assert message["status"] == "queued" and message["due_at"] > now
-    # Not due again until the backoff has passed.
-    assert (await _dispatch(smtp_sink, now=now + dt.timedelta(seconds=30))).failed == {}
-    moment = now
-    for _ in range(MAX_ATTEMPTS - 1):
-        moment += dt.timedelta(hours=3)
-        await _dispatch(smtp_sink, now=moment)
-    message = await OutgoingMessage.select().first()
-    assert message["status"] == "undeliverable" and message["attempts"] == MAX_ATTEMPTS
-    assert smtp_sink.messages == []
-    entries = await caseload(specialist.id, now)
-    assert entries[0].needs_attention
-
-
-async def test_two_dispatchers_at_once_send_each_message_once(db, smtp_sink):
-    specialist = await make_staff("spes@example.no")
-    for number in range(24):
-        await enrol_person(specialist, f"P{number}", f"p{number}@example.no")
-    reports = await asyncio.gather(
-        *(
-            dispatch_once(_transport(smtp_sink), base_url="http://mestring.test", sender="s@example.no", batch_size=5)
-            for _ in range(3)
-        )
-    )
-    sent = [message_id for report in reports for message_id in report.sent]
-    assert len(sent) == len(set(sent)) == 24
-    recipients = [m["To"] for m in smtp_sink.messages]
-    assert len(recipients) == len(set(recipients)) == 24
-
-
-async def test_two_dispatcher_processes_send_each_message_once(db, smtp_sink, tmp_path):
-    specialist = await make_staff("spes@example.no")
-    for number in range(30):
-        await enrol_person(specialist, f"P{number}", f"p{number}@example.no")
-    env = {
-        **os.environ,
-        "MESTRING_HOME": str(tmp_path),
-        "MESTRING_DATABASE_URL": db.settings.database_url,
-        "MESTRING_SMTP_URL": smtp_sink.url,
-        "MESTRING_SECRET_KEY": "s" * 40,
+    assert sorted(m["reason"] for m in await _messages()) == ["answered", "withdrawn"]
+    assert await _messages(paper.participant_id) == []
+    await _dispatch(smtp_sink, oslo(2026, 3, 3, 12))
+    statuses = {w["participant"]: w["status"] for w in await Wave.select().where(Wave.label == "T1")}
+    assert statuses == {
+        answered.participant_id: "answered",
+        withdrawn.participant_id: "withdrawn",
+        paper.participant_id: "missed",
     }
-    command = [sys.executable, "-m", "mestring_cli", "dispatch", "--once"]
-    processes = [
-        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)
+
+
+@pytest.mark.parametrize("change", ["answered", "withdrawn", "paper"])
+async def test_a_change_between_claim_and_send_stops_the_message(db, smtp_sink, change):
+    enrolled, _ = await _person()
+    transport = _transport(smtp_sink)
+
+    class ChangesOnTheWay:
+        """Lets the job seeker act after the pass has claimed the message, before it is sent."""
+
+        def session(self):
+            inner = transport.session()
+
+            class Session:
+                async def __aenter__(self):
+                    self.real = await inner.__aenter__()
+                    return self
+
+                async def __aexit__(self, *exc):
+                    return await inner.__aexit__(*exc)
+
+                async def ready(self):
+                    assert {m["status"] for m in await _messages()} == {"claimed"}
+                    await _act(change, enrolled.participant_id)
+                    return await self.real.ready()
+
+                async def send(self, message):
+                    return await self.real.send(message)
+
+            return Session()
+
+    report = await _dispatch(smtp_sink, oslo(2026, 1, 31, 12), transport=ChangesOnTheWay())
+    assert smtp_sink.messages == [] and report.sent == []
+    [message] = await _messages()
+    assert (message["status"], message["reason"], message["attempts"]) == ("cancelled", change, 0)
+
+
+async def _act(change: str, participant_id: int) -> None:
+    if change == "answered":
+        wave = await Wave.select(Wave.id).where((Wave.participant == participant_id) & (Wave.label == "T1")).first()
+        await record_complete_response(wave["id"], {"was": 5}, mode="paper", language="nb", actor=audit.SYSTEM)
+    elif change == "withdrawn":
+        await withdraw_participant(participant_id, audit.SYSTEM)
+    else:
+        await Participant.update({Participant.contact_mode: "paper"}).where(Participant.id == participant_id)
+
+
+async def test_a_temporary_refusal_is_retried_with_backoff_then_undeliverable(db, smtp_sink):
+    _, specialist = await _person("Frida F", "f@example.no")
+    smtp_sink.refuse_next = messaging.MAX_ATTEMPTS
+    now = oslo(2026, 1, 31, 12)
+    first = await _dispatch(smtp_sink, now)
+    assert first.sent == [] and len(first.retrying) == 1
+    assert "f@example.no" not in next(iter(first.retrying.values()))
+    message = await OutgoingMessage.select().first()
+    assert message["status"] == "queued" and message["retry_at"] > now and message["due_at"] < now
+    assert (await _dispatch(smtp_sink, now + dt.timedelta(seconds=30))).retrying == {}  # not before the backoff
+    # Each later pass comes after the backoff (1, 5, 30, 120 minutes) and before the evening.
+    for minutes in (2, 10, 45, 3 * 60):
+        moment = now + dt.timedelta(minutes=minutes)
+        await _dispatch(smtp_sink, moment)
+    message = await OutgoingMessage.select().first()
+    assert message["status"] == "undeliverable" and message["attempts"] == messaging.MAX_ATTEMPTS
+    assert smtp_sink.messages == []
+    assert (await caseload(specialist.id, moment))[0].needs_attention
+
+
+async def test_a_permanent_refusal_is_undeliverable_at_once(db, smtp_sink):
+    await _person()
+    smtp_sink.refuse_next, smtp_sink.refuse_code = 1, 550
+    report = await _dispatch(smtp_sink, oslo(2026, 1, 31, 12))
+    assert next(iter(report.undeliverable.values())).startswith("SMTPRecipientRefused 550")
+    [message] = await _messages()
+    assert (message["status"], message["attempts"]) == ("undeliverable", 1)
+
+
+async def test_a_server_that_answers_too_late_is_never_sent_to_again(db, smtp_sink):
+    await _person()
+    smtp_sink.delay = 2.0
+    report = await _dispatch(smtp_sink, oslo(2026, 1, 31, 12), transport=_transport(smtp_sink, timeout=0.5))
+    assert len(report.unknown) == 1
+    smtp_sink.delay = 0
+    later = await _dispatch(smtp_sink, oslo(2026, 2, 1, 12))
+    assert later.sent == [] and len(smtp_sink.messages) == 1  # the server did take it, once
+    [message] = await _messages()
+    assert message["status"] == "unknown"
+
+
+async def test_a_server_that_is_down_costs_no_attempt_and_mail_goes_when_it_is_back(db):
+    await _person("Anne A", "a@example.no")
+    await _person("Berit B", "b@example.no")
+    down = SmtpSink()  # not started: nothing listens on its port
+    report = await _dispatch(down, oslo(2026, 1, 31, 12))
+    assert report.server_down and report.sent == [] and report.released == 2
+    assert {(m["status"], m["attempts"]) for m in await _messages()} == {("queued", 0)}
+    down.controller.start()
+    try:
+        back = await _dispatch(down, oslo(2026, 1, 31, 12, 1))
+    finally:
+        down.controller.stop()
+    assert len(back.sent) == 2 and sorted(down.recipients()) == ["a@example.no", "b@example.no"]
+
+
+async def test_a_policy_edit_moves_the_reminders_not_yet_sent(db, smtp_sink):
+    enrolled, _ = await _person()
+    await _dispatch(smtp_sink, oslo(2026, 1, 31, 10, 5))
+    await _set_policy(reminder_days=[3, 10])
+    assert (await _dispatch(smtp_sink, oslo(2026, 2, 3, 8, 30))).sent != []  # day 3, not day 7
+    # A reminder that fell due in the quiet night is taken back when the policy changes.
+    await _dispatch(smtp_sink, oslo(2026, 2, 10, 0, 30))
+    assert [m["status"] for m in await _messages()] == ["sent", "sent", "queued"]
+    await _set_policy(reminder_days=[3, 12])
+    assert (await _dispatch(smtp_sink, oslo(2026, 2, 10, 8, 30))).sent == []
+    assert len(await _messages()) == 2
+    assert len((await _dispatch(smtp_sink, oslo(2026, 2, 12, 8, 30))).sent) == 1
+    # Fewer reminders in the policy: no more are sent.
+    await _set_policy(reminder_days=[3])
+    assert (await _dispatch(smtp_sink, oslo(2026, 2, 20, 12))).sent == []
+    assert [(m["kind"], m["sequence"]) for m in await _messages(enrolled.participant_id)] == [
+        ("invitation", 0),
+        ("reminder", 1),
+        ("reminder", 2),
     ]
-    outputs = [await asyncio.to_thread(p.communicate, timeout=120) for p in processes]
-    assert [p.returncode for p in processes] == [0, 0], outputs
-    sent_lines = [line for out, _ in outputs for line in out.splitlines() if line.startswith("sent message")]
-    assert len(sent_lines) == len(set(sent_lines)) == 30
-    recipients = [m["To"] for m in smtp_sink.messages]
-    assert len(recipients) == len(set(recipients)) == 30
+
+
+async def test_after_a_week_of_downtime_invitations_go_and_stale_reminders_do_not(db, smtp_sink):
+    for number in range(3):
+        await _person(f"Person{number} P", f"p{number}@example.no", enrolled_on=dt.date(2026, 3, 2))
+    await _dispatch(smtp_sink, oslo(2026, 3, 2, 10, 5))
+    assert len(smtp_sink.messages) == 3
+    # T1 of three people who enrolled on 2 March; the dispatcher ran on the day, then stopped.
+    # Back on 10 March at 10:00: reminder 1 (due 9 March 00:00) is over a day late.
+    report = await _dispatch(smtp_sink, oslo(2026, 3, 10, 10))
+    assert report.sent == [] and len(report.skipped) == 3 and len(smtp_sink.messages) == 3
+    assert {(m["sequence"], m["status"], m["reason"]) for m in await _messages() if m["kind"] == "reminder"} == {
+        (1, "skipped", "stale")
+    }
+    # The next reminder goes on its day.
+    assert len((await _dispatch(smtp_sink, oslo(2026, 3, 16, 8, 15))).sent) == 3
+
+
+async def test_invitations_missed_during_downtime_still_go_while_the_wave_is_open(db, smtp_sink):
+    await _person(enrolled_on=dt.date(2026, 3, 2))
+    report = await _dispatch(smtp_sink, oslo(2026, 3, 10, 10))
+    assert len(report.sent) == 1 and report.skipped == []  # no reminder before its invitation
+    # The first reminder's moment passed long before the late invitation: it is skipped.
+    later = await _dispatch(smtp_sink, oslo(2026, 3, 10, 10, 30))
+    assert later.sent == [] and len(later.skipped) == 1 and len(smtp_sink.messages) == 1

@@ -7,9 +7,9 @@ import re
 
 import httpx
 
-from scheduler.dispatch import dispatch_once
 from survey_app.mail.outbox import Outbox, start_outbox_server
 from survey_app.mail.transport import OutboxTransport, SmtpTransport
+from survey_app.services.dispatch import dispatch_once
 from survey_app.services.outgoing_mail import HIDDEN_LINK
 from survey_app.settings import OUTBOX_URL, SmtpServer
 from survey_app.web.app import create_app

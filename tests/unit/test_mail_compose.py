@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from email import message_from_bytes, policy
 
 import pytest
 
@@ -20,7 +21,8 @@ CONTEXT = MailContext(
     wave_label="T1",
     wave_months=0,
     link="https://mestring.example.no/a/TOKEN",
-    closes_at=dt.datetime(2026, 12, 21, 23, tzinfo=dt.UTC),  # 22.12 at midnight, Oslo time
+    last_day=dt.date(2026, 12, 21),
+    days_left=12,
     study_name="Studien",
     contact_name="Pia Prosjekt",
     contact_email="pia@example.no",
@@ -30,7 +32,13 @@ CONTEXT = MailContext(
 )
 
 
-def _parts(message):
+def _read(composed):
+    """The message as a mail program reads it: the bytes that go out, parsed."""
+    return message_from_bytes(bytes(composed), policy=policy.default)
+
+
+def _parts(composed):
+    message = _read(composed)
     return (
         message.get_body(preferencelist=("plain",)).get_content(),
         message.get_body(preferencelist=("html",)).get_content(),
@@ -38,7 +46,7 @@ def _parts(message):
 
 
 def test_bokmal_invitation_has_link_deadline_contact_and_withdrawal():
-    message = compose(CONTEXT, "Studie <s@example.no>", NOW)
+    message = _read(compose(CONTEXT, "Studie <s@example.no>", NOW))
     text, html = _parts(message)
     assert message["To"] == "ase@example.no" and message["Reply-To"] == "pia@example.no"
     assert message[MESSAGE_ID_HEADER] == "42" and message["Content-Language"] == "nb-NO"
@@ -53,7 +61,7 @@ def test_bokmal_invitation_has_link_deadline_contact_and_withdrawal():
 
 @pytest.mark.parametrize("language, subject", [("en", "Your questionnaire about work and coping"), ("nn", None)])
 def test_other_languages(language, subject):
-    message = compose(dataclasses.replace(CONTEXT, language=language), "s@example.no", NOW)
+    message = _read(compose(dataclasses.replace(CONTEXT, language=language), "s@example.no", NOW))
     text, _ = _parts(message)
     if subject:
         assert message["Subject"] == subject and "21 December 2026" in text
@@ -67,7 +75,7 @@ def test_reminder_and_later_wave_and_specialist_as_fallback_contact():
     context = dataclasses.replace(
         CONTEXT, kind="reminder", wave_label="T2", wave_months=3, contact_name="", contact_email=""
     )
-    message = compose(context, "s@example.no", NOW)
+    message = _read(compose(context, "s@example.no", NOW))
     text, _ = _parts(message)
     assert message["Subject"].startswith("Påminnelse")
     assert "3 måneder" in text

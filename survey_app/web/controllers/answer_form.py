@@ -10,8 +10,9 @@ from litestar.response import Redirect, Template
 from survey_app.i18n import normalise_language
 from survey_app.services import answering
 from survey_app.services.answering import FormState, InvalidAnswers, LinkInvalid
+from survey_app.services.errors import InvalidInput
 from survey_app.web.auth import PUBLIC_OPT
-from survey_app.web.flash import redirect_with, take
+from survey_app.web.flash import redirect_with, take, typed_again
 from survey_app.web.rendering import chosen_language, page, request_language
 
 # Form fields that steer the page rather than answer a question.
@@ -153,12 +154,26 @@ class AnswerFormController(Controller):
     @get("/leave", name="form-leave")
     async def leave_confirm(self, request: Request, token: FromPath[str]) -> Template:
         state = await answering.open_link(token)
-        return _form_page(request, "form/leave.html", language=_language(request, state), state=state, token=token)
+        kept = await take(request) or {}
+        return _form_page(
+            request,
+            "form/leave.html",
+            language=_language(request, state),
+            state=state,
+            token=token,
+            values=kept.get("values", {}),
+            errors=kept.get("errors", {}),
+        )
 
     @post("/leave", name="form-leave-confirm")
     async def leave(self, request: Request, token: FromPath[str]) -> Redirect:
         state = await answering.open_link(token)
-        await answering.withdraw_by_link(token)
+        reason = (await request.form()).get("reason")
+        try:
+            await answering.withdraw_by_link(token, reason=reason)
+        except InvalidInput as exc:
+            kept = {"values": {"reason": typed_again(reason)}, "errors": exc.errors}
+            return await redirect_with(request, f"/a/{token}/leave", kept)
         # The link no longer works, so the goodbye page lives outside it.
         return Redirect(f"/left?lang={_language(request, state)}", status_code=303)
 

@@ -1,17 +1,20 @@
-"""The specialist's caseload and one job seeker's page."""
+"""The specialist's caseload and one job seeker's page (what can be done there:
+``participant_actions.py``)."""
 
 from __future__ import annotations
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, get
 from litestar.params import FromPath, FromQuery
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
 from instruments import load_instrument
-from survey_app.services import audit
-from survey_app.services.answering import withdraw_participant
-from survey_app.services.caseload import caseload, participant_detail, participant_id_in_caseload
+from survey_app.services.caseload import caseload, participant_detail
+from survey_app.services.message_history import message_history
 from survey_app.services.studies import current_study
+from survey_app.services.withdrawal import withdrawal_of
 from survey_app.web.auth import roles
+from survey_app.web.controllers.participant_actions import shown_notice
+from survey_app.web.flash import take
 from survey_app.web.rendering import current_user, page
 
 
@@ -37,6 +40,7 @@ class CaseloadController(Controller):
     ) -> Template:
         study = await current_study()
         detail = await participant_detail(current_user(request).id, study_id)
+        participant_id = detail.entry.participant_id
         return page(
             request,
             "staff/participant.html",
@@ -44,11 +48,7 @@ class CaseloadController(Controller):
             study=study,
             instrument=load_instrument(study.instrument_version),
             just_enrolled=enrolled,
+            notice=shown_notice(await take(request) or {}),
+            history=await message_history(participant_id, study),
+            withdrawal=await withdrawal_of(participant_id),
         )
-
-    @post("/{study_id:str}/withdraw", name="participant-withdraw")
-    async def withdraw(self, request: Request, study_id: FromPath[str]) -> Redirect:
-        user = current_user(request)
-        participant_id = await participant_id_in_caseload(user.id, study_id)
-        await withdraw_participant(participant_id, audit.Actor.staff(user.id))
-        return Redirect(f"/caseload/{study_id}", status_code=303)
