@@ -68,15 +68,15 @@ def is_sqlite(engine: Engine | None = None) -> bool:
 
 
 _sqlite_writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
-# Per event loop, per engine: the one connection this process writes through on SQLite.
-_writer_connections: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, aiosqlite.Connection]] = (
+# Per event loop, per database file: the one connection this process writes through on SQLite.
+_writer_connections: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, aiosqlite.Connection]] = (
     weakref.WeakKeyDictionary()
 )
 
 
 async def _writer_connection(engine: SQLiteEngine) -> aiosqlite.Connection:
     connections = _writer_connections.setdefault(asyncio.get_running_loop(), {})
-    connection = connections.get(id(engine))
+    connection = connections.get(engine.path)
     if connection is None:
         connection = aiosqlite.connect(**engine.connection_kwargs)
         # aiosqlite's worker thread would otherwise keep the process alive at exit if a
@@ -85,13 +85,13 @@ async def _writer_connection(engine: SQLiteEngine) -> aiosqlite.Connection:
         await connection
         connection.row_factory = dict_factory
         await connection.execute("PRAGMA foreign_keys = 1")
-        connections[id(engine)] = connection
+        connections[engine.path] = connection
     return connection
 
 
 async def _forget_writer_connection(engine: SQLiteEngine) -> None:
     connections = _writer_connections.get(asyncio.get_running_loop(), {})
-    connection = connections.pop(id(engine), None)
+    connection = connections.pop(engine.path, None)
     if connection is not None:
         await connection.close()
 

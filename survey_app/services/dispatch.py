@@ -81,15 +81,12 @@ async def _bookkeeping(study: StudyConfig, now: dt.datetime, report: DispatchRep
     report.requeued = expired.requeued
     for message_id in expired.unknown:
         report.unknown[message_id] = "the dispatcher stopped during the SMTP transaction"
+    await messaging.withdraw_reminders_no_longer_due(study, now)
     due = await messaging.queue_due(study, now)
     report.queued, report.skipped = due.queued, due.skipped
 
 
-@transactional
-async def _claim(now: dt.datetime, batch_size: int, lease: dt.timedelta) -> list[messaging.Claim]:
-    return await messaging.claim_due(now, batch_size, lease)
-
-
+claim_due = transactional(messaging.claim_due)
 cancel_claimed = transactional(messaging.cancel_claimed)
 release = transactional(messaging.release)
 give_up = transactional(messaging.give_up)
@@ -122,7 +119,7 @@ async def dispatch_once(
             if _quiet(study, clock.now()):
                 report.quiet = True
                 break
-            claims = await _claim(clock.now(), batch_size, lease)
+            claims = await claim_due(clock.now(), batch_size, lease)
             if not claims:
                 break
             done = await _send_claimed(claims, session, study, base_url, sender, clock, lease, report, stop)

@@ -70,9 +70,7 @@ async def queue_due(study: StudyConfig, now: dt.datetime, participant_id: int | 
     """Write every message that has fallen due by ``now`` and is not written yet: the
     invitation of each open wave, and its next reminder once the invitation went out and no
     earlier reminder is still on its way. Reminders whose moment passed more than a day ago
-    are written as ``skipped``. Queued reminders that the current policy no longer has due
-    (and that were never tried) are taken back. Call inside a write transaction."""
-    await _withdraw_reminders_no_longer_due(study, now)
+    are written as ``skipped``. Call inside a write transaction."""
     only_one = "AND p.id = {participant}" if participant_id is not None else ""
     candidates = await raw_query(
         f"""
@@ -88,7 +86,7 @@ async def queue_due(study: StudyConfig, now: dt.datetime, participant_id: int | 
         now=now,
         participant=participant_id,
     )
-    rows, stale = [], 0
+    rows = []
     for wave in candidates:
         if wave["invitation"] is None:
             rows.append(_row(wave, "invitation", 0, "queued", wave["opens_at"], None, now))
@@ -99,7 +97,6 @@ async def queue_due(study: StudyConfig, now: dt.datetime, participant_id: int | 
             wave["opens_at"], wave["reminders"], study.reminder_days, now, study.timezone
         ):
             rows.append(_row(wave, "reminder", number, "skipped" if is_stale else "queued", due_at, is_stale, now))
-            stale += is_stale
     written = await _insert(rows)
     skipped = [row["id"] for row in written if row["status"] == "skipped"]
     if skipped:
@@ -120,7 +117,10 @@ async def _insert(rows: list[tuple]) -> list[dict]:
     return written
 
 
-async def _withdraw_reminders_no_longer_due(study: StudyConfig, now: dt.datetime) -> None:
+async def withdraw_reminders_no_longer_due(study: StudyConfig, now: dt.datetime) -> int:
+    """Take back queued reminders that the current policy no longer has due (and that were
+    never tried, nor asked for by a specialist), so that a policy edit applies to them too.
+    They are written again when they fall due. Returns how many."""
     queued = await raw_query(
         """
         SELECT m.id, m.sequence, w.opens_at FROM outgoing_message m JOIN wave w ON w.id = m.wave
@@ -132,8 +132,10 @@ async def _withdraw_reminders_no_longer_due(study: StudyConfig, now: dt.datetime
         for row in queued
         if not still_due(row["opens_at"], row["sequence"], study.reminder_days, now, study.timezone)
     ]
-    for message_id in gone:
-        await OutgoingMessage.delete().where((OutgoingMessage.id == message_id) & (OutgoingMessage.status == "queued"))
+    if gone:
+        listed, params = placeholders("id", gone)
+        await raw_query(f"DELETE FROM outgoing_message WHERE status = 'queued' AND id IN ({listed})", **params)
+    return len(gone)
 
 
 async def mark_missed(now: dt.datetime) -> int:
@@ -236,19 +238,19 @@ async def claim_due(now: dt.datetime, limit: int, lease: dt.timedelta) -> list[C
 
 async def release(claims: list[Claim]) -> int:
     """Give claims not yet being sent back to the queue (a pass that stops early)."""
-    released = 0
-    for claim in claims:
-        rows = await raw_query(
-            """
-            UPDATE outgoing_message SET status = 'queued', claim_token = NULL, lease_expires_at = NULL
-            WHERE id = {id} AND claim_token = {token} AND status = 'claimed'
-            RETURNING id
-            """,
-            id=claim.message_id,
-            token=claim.claim_token,
-        )
-        released += len(rows)
-    return released
+    if not claims:
+        return 0
+    listed, params = placeholders("id", [claim.message_id for claim in claims])
+    rows = await raw_query(
+        f"""
+        UPDATE outgoing_message SET status = 'queued', claim_token = NULL, lease_expires_at = NULL
+        WHERE id IN ({listed}) AND claim_token = {{token}} AND status = 'claimed'
+        RETURNING id
+        """,
+        token=claims[0].claim_token,
+        **params,
+    )
+    return len(rows)
 
 
 async def give_up(claim: Claim, error: str) -> None:
