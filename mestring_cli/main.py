@@ -356,11 +356,15 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 # --- parser ----------------------------------------------------------------------------------
 
 
-def _seconds(text: str) -> int:
-    """A whole number of seconds, at least one."""
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of seconds above 0, e.g. 30")
-    return int(text)
+def _positive(what: str, example: int):
+    """An argparse type: a whole number of ``what``, at least one."""
+
+    def check(text: str) -> int:
+        if not text.isdigit() or int(text) < 1:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of {what} above 0, e.g. {example}")
+        return int(text)
+
+    return check
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -409,14 +413,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_serve)
 
     p = commands.add_parser("scheduler", help="run the dispatcher in the foreground (invitations by e-mail)")
-    p.add_argument("--interval", type=_seconds, default=30, help="seconds between passes (default 30)")
+    p.add_argument("--interval", type=_positive("seconds", 30), default=30, help="seconds between passes (default 30)")
     p.set_defaults(run=cmd_scheduler)
 
     p = commands.add_parser("dispatch", help="run dispatcher passes by hand")
     p.add_argument("--once", action="store_true", required=True, help="run one pass and print what was sent")
     p.add_argument("--now", help="pretend it is this time (ISO; without an offset: Europe/Oslo)")
     p.add_argument(
-        "--batch-size", type=int, default=BATCH_SIZE, help=f"messages claimed at a time (default {BATCH_SIZE})"
+        "--batch-size",
+        type=_positive("messages", BATCH_SIZE),
+        default=BATCH_SIZE,
+        help=f"messages claimed at a time (default {BATCH_SIZE})",
     )
     p.set_defaults(run=cmd_dispatch)
 

@@ -36,8 +36,11 @@ async def enrol_person(
     language: str = "nb",
     enrolled_on: dt.date | None = None,
     now: dt.datetime | None = None,
+    study=None,
 ):
-    study = await current_study()
+    """Enrol through the service as the web form does; ``study`` is the settings the page read
+    (default: the current ones)."""
+    study = study or await current_study()
     now = now or utcnow()
     today = now.astimezone(study.timezone).date()
     entry = check_enrolment(

@@ -183,10 +183,16 @@ def transactional(func: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
     return run
 
 
-def row_lock(alias: str) -> str:
-    """``FOR UPDATE OF alias`` on PostgreSQL; nothing on SQLite, whose IMMEDIATE write
-    transaction already makes the caller the only writer."""
-    return "" if is_sqlite() else f"FOR UPDATE OF {alias}"
+def row_lock(alias: str, share: bool = False) -> str:
+    """``FOR NO KEY UPDATE OF alias`` (or ``FOR SHARE OF alias``) on PostgreSQL; nothing on
+    SQLite, whose IMMEDIATE write transaction already makes the caller the only writer.
+
+    NO KEY UPDATE serialises the lockers of a row like FOR UPDATE, but not the inserts that
+    only reference it (a foreign key takes KEY SHARE on the row it points to), so a dispatcher
+    writing a message or link token of a wave never waits on, or deadlocks with, a locker."""
+    if is_sqlite():
+        return ""
+    return f"FOR SHARE OF {alias}" if share else f"FOR NO KEY UPDATE OF {alias}"
 
 
 async def open_pool(engine: Engine, max_size: int = 10) -> bool:

@@ -108,8 +108,6 @@ class Participant(Table, tablename="participant"):
     enrolled_on = Date()
     status = Varchar(length=12, default="active", index=True)
     withdrawn_at = Timestamptz(null=True, default=None)
-    # Said by the job seeker or noted by the specialist; free text, never required.
-    withdrawal_reason = Varchar(length=500, null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
 
 
@@ -122,6 +120,9 @@ class ParticipantIdentity(Table, tablename="participant_identity"):
     # Lower-cased copy so that duplicate enrolments are found however the address was typed.
     email_normalised = Varchar(length=254, null=True, default=None, index=True)
     phone = Varchar(length=40, null=True, default=None)
+    # Why the person left the study, in their own words (or the specialist's note of them):
+    # free text that may say anything about a life, so it lives with the identifying data.
+    withdrawal_reason = Varchar(length=500, null=True, default=None)
 
 
 class DuplicateDismissal(Table, tablename="duplicate_dismissal"):

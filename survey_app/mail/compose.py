@@ -50,10 +50,11 @@ class MailContext:
     specialist_email: str
 
 
-def _render(name: str, context: MailContext) -> str:
+def _render(name: str, context: MailContext, subject: str) -> str:
     catalogue = translations(context.language)
     return _env.get_template(name).render(
         m=context,
+        subject=subject,
         last_day=format_long_date(context.last_day, context.language),
         gettext=catalogue.gettext,
         ngettext=catalogue.ngettext,
@@ -83,8 +84,8 @@ def compose(context: MailContext, sender: str, now: dt.datetime) -> Message:
     message["Message-ID"] = make_msgid(domain="mestring.invalid")
     message[MESSAGE_ID_HEADER] = str(context.message_id)
     message["Content-Language"] = {"nb": "nb-NO", "nn": "nn-NO"}.get(context.language, "en-GB")
-    message.attach(MIMEText(_render("invitation.txt", context), "plain", "utf-8"))
-    message.attach(MIMEText(_render("invitation.html", context), "html", "utf-8"))
+    message.attach(MIMEText(_render("invitation.txt", context, subject), "plain", "utf-8"))
+    message.attach(MIMEText(_render("invitation.html", context, subject), "html", "utf-8"))
     return message
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from instruments import Instrument, Item, ValidationResult, load_instrument, score_wave, validate_answers
 from survey_app.db.engine import insert_rows, raw_query, row_lock, transactional
-from survey_app.db.tables import Answer, OutgoingMessage, Participant, Wave
+from survey_app.db.tables import Answer, OutgoingMessage, Participant, ParticipantIdentity, Wave
 from survey_app.i18n import N_
 from survey_app.services import audit
 from survey_app.services.calendar import utcnow
@@ -496,18 +496,25 @@ async def withdraw_participant(
     """
     now = now or utcnow()
     kept_reason = check_reason(reason)
-    row = (
-        await Participant.select(Participant.study_id, Participant.status)
-        .where(Participant.id == participant_id)
-        .first()
+    # A conditional update, not a read then a write: of two withdrawals at once (the job
+    # seeker's link and the specialist's page), the second waits for the first's row lock,
+    # finds the participant withdrawn and changes nothing.
+    rows = await raw_query(
+        """
+        UPDATE participant SET status = 'withdrawn', withdrawn_at = {now}
+        WHERE id = {id} AND status = 'active'
+        RETURNING study_id
+        """,
+        now=now,
+        id=participant_id,
     )
-    if row is None:
-        raise NotFound(N_("No such job seeker."))
-    if row["status"] == "withdrawn":
+    if not rows:
+        if not await Participant.exists().where(Participant.id == participant_id):
+            raise NotFound(N_("No such job seeker."))
         return
-    await Participant.update(
-        {Participant.status: "withdrawn", Participant.withdrawn_at: now, Participant.withdrawal_reason: kept_reason}
-    ).where(Participant.id == participant_id)
+    await ParticipantIdentity.update({ParticipantIdentity.withdrawal_reason: kept_reason}).where(
+        ParticipantIdentity.participant == participant_id
+    )
     await Wave.update({Wave.status: "withdrawn"}).where(
         (Wave.participant == participant_id) & Wave.status.is_in(["pending", "in_progress"])
     )
@@ -516,7 +523,11 @@ async def withdraw_participant(
         {OutgoingMessage.status: "cancelled", OutgoingMessage.reason: "withdrawn", OutgoingMessage.claim_token: None}
     ).where((OutgoingMessage.participant == participant_id) & OutgoingMessage.status.is_in(["queued", "claimed"]))
     await audit.record(
-        actor, WITHDRAW_ACTION, "participant", row["study_id"], {**(details or {}), "reason_given": bool(kept_reason)}
+        actor,
+        WITHDRAW_ACTION,
+        "participant",
+        rows[0]["study_id"],
+        {**(details or {}), "reason_given": bool(kept_reason)},
     )
 
 

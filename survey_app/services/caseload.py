@@ -10,9 +10,12 @@ from survey_app.db.tables import Answer, OutgoingMessage, Participant, Participa
 from survey_app.i18n import N_
 from survey_app.services.answering import decode_value
 from survey_app.services.calendar import utcnow
+from survey_app.services.enrolment import looks_like_study_id
 from survey_app.services.errors import NotFound
 from survey_app.services.message_history import MessageRow, load_messages, unresolved_problem
 from survey_app.services.wave_states import wave_state
+
+NOT_IN_CASELOAD = N_("No job seeker with this study ID in your caseload.")
 
 
 @dataclass(frozen=True)
@@ -163,6 +166,8 @@ async def participant_detail(specialist_id: int, study_id: str, now: dt.datetime
     """One of the specialist's job seekers. Someone else's, or nobody's, is :class:`NotFound`
     alike, so the page cannot be used to learn which study IDs exist."""
     now = now or utcnow()
+    if not looks_like_study_id(study_id):
+        raise NotFound(NOT_IN_CASELOAD)
     row = (
         await ParticipantIdentity.select(
             *_ENTRY_COLUMNS,
@@ -180,7 +185,7 @@ async def participant_detail(specialist_id: int, study_id: str, now: dt.datetime
         .first()
     )
     if row is None:
-        raise NotFound(N_("No job seeker with this study ID in your caseload."))
+        raise NotFound(NOT_IN_CASELOAD)
     participant_id = row["participant"]["id"]
     waves = (await _waves([participant_id], now)).get(participant_id, [])
     # What a job seeker has not sent in yet is theirs: staff see only that a wave was started.
@@ -203,13 +208,15 @@ async def participant_detail(specialist_id: int, study_id: str, now: dt.datetime
 
 
 async def participant_id_in_caseload(specialist_id: int, study_id: str) -> int:
+    if not looks_like_study_id(study_id):
+        raise NotFound(NOT_IN_CASELOAD)
     row = (
         await Participant.select(Participant.id)
         .where((Participant.study_id == study_id) & (Participant.specialist == specialist_id))
         .first()
     )
     if row is None:
-        raise NotFound(N_("No job seeker with this study ID in your caseload."))
+        raise NotFound(NOT_IN_CASELOAD)
     return row["id"]
 
 

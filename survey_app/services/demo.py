@@ -160,6 +160,8 @@ async def seed_demo(progress: Callable[[int, int], None] | None = None, seed: in
     if await demo_is_seeded():
         return study
     contact = {
+        # A name job seekers recognise in their inbox, not the installation's default sender.
+        "sender_name": "Mestringsstudien (demo)",
         "contact_name": "Prosjektleder Demo",
         "contact_email": f"prosjekt@{DEMO_DOMAIN}",
         "contact_phone": "22 00 00 00",

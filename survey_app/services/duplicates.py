@@ -11,12 +11,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from survey_app.db.engine import placeholders, raw_query, transactional
+from survey_app.db.engine import insert_rows, placeholders, raw_query, transactional
 from survey_app.db.tables import DuplicateDismissal
 from survey_app.i18n import N_
 from survey_app.services import audit
 from survey_app.services.answering import withdraw_participant
+from survey_app.services.calendar import utcnow
+from survey_app.services.enrolment import looks_like_study_id
 from survey_app.services.errors import NotFound
+
+NOT_LISTED = N_("These two enrolments are not listed as a possible duplicate.")
 
 
 @dataclass(frozen=True)
@@ -88,21 +92,27 @@ async def possible_duplicates() -> list[PossibleDuplicate]:
 
 
 async def _pair(older_study_id: str, newer_study_id: str) -> PossibleDuplicate:
+    if not (looks_like_study_id(older_study_id) and looks_like_study_id(newer_study_id)):
+        raise NotFound(NOT_LISTED)
     for pair in await possible_duplicates():
         if (pair.older.study_id, pair.newer.study_id) == (older_study_id, newer_study_id):
             return pair
-    raise NotFound(N_("These two enrolments are not listed as a possible duplicate."))
+    raise NotFound(NOT_LISTED)
 
 
 @transactional
 async def dismiss(older_study_id: str, newer_study_id: str, actor: audit.Actor) -> None:
     """Two different people share the address: stop listing the pair."""
     pair = await _pair(older_study_id, newer_study_id)
-    await DuplicateDismissal.insert(
-        DuplicateDismissal(
-            participant_a=pair.older.participant_id, participant_b=pair.newer.participant_id, decided_by=actor.staff_id
-        )
+    # The unique index on the pair makes a double click (two requests at once) record it once.
+    decided = await insert_rows(
+        DuplicateDismissal,
+        ("participant_a", "participant_b", "decided_by", "decided_at"),
+        [(pair.older.participant_id, pair.newer.participant_id, actor.staff_id, utcnow())],
+        "ON CONFLICT DO NOTHING RETURNING id",
     )
+    if not decided:
+        return
     await audit.record(
         actor, "duplicate.dismiss", "participant", pair.newer.study_id, {"other_study_id": pair.older.study_id}
     )

@@ -8,17 +8,18 @@ transaction.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from survey_app.db.engine import transactional
+from survey_app.db.engine import raw_query, row_lock, transactional
 from survey_app.db.tables import Participant, ParticipantIdentity, Staff, Wave
 from survey_app.i18n import N_
 from survey_app.services import audit, messaging
 from survey_app.services.calendar import add_months, plan_waves, utcnow
 from survey_app.services.errors import InvalidInput
-from survey_app.services.studies import PROGRAMMES, StudyConfig
+from survey_app.services.studies import PROGRAMMES, StudyConfig, study_for_writing
 from survey_app.services.validation import clean_text, normalise_email, parse_iso_date
 
 CONTACT_MODES = ("email", "paper")
@@ -59,6 +60,15 @@ class Enrolled:
     participant_id: int
     study_id: str
     t1_invitation_queued: bool
+
+
+_STUDY_ID_SHAPE = re.compile(r"[0-9A-Za-z-]{1,16}")
+
+
+def looks_like_study_id(value: str) -> bool:
+    """Cheap shape check (letters, digits, hyphen; at most the column's 16 characters) so that
+    junk from a URL, such as a NUL that PostgreSQL refuses outright, never reaches a query."""
+    return bool(_STUDY_ID_SHAPE.fullmatch(value))
 
 
 def new_study_id() -> str:
@@ -241,8 +251,14 @@ async def enrol(
     other: refusing it would tell this specialist that the person takes part in the programme
     elsewhere. Administrators see such pairs as possible duplicates and resolve them
     (:mod:`survey_app.services.duplicates`).
+
+    The waves are planned from the study's policy as it is inside the transaction, and the
+    specialist's enrolments run one at a time (their account row is locked), so that a double
+    click cannot enrol one address twice between the check and the insert.
     """
     now = now or utcnow()
+    study = await study_for_writing(study.id)
+    await raw_query(f"SELECT id FROM staff WHERE id = {{id}} {row_lock('staff')}", id=specialist_id)
     if entry.email and await active_emails(study, [entry.email.lower()], specialist_id):
         raise InvalidInput({"email": DUPLICATE_IN_CASELOAD})
     return await insert_enrolment(entry, study, specialist_id, actor, now)
@@ -318,7 +334,9 @@ async def _insert_cohort(
     now: dt.datetime,
     progress,
 ) -> list[Enrolled]:
-    """Write a checked cohort in one transaction, unless an address is taken already."""
+    """Write a checked cohort in one transaction, unless an address is taken already (the study
+    row is locked, so no enrolment slips in between the check and the insert)."""
+    study = await study_for_writing(study.id, exclusive=True)
     errors = list(errors)
     for email in await active_emails(study, list(seen_emails)):
         errors.append(LineError(seen_emails[email], "email", DUPLICATE_EMAIL))

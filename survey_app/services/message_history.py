@@ -40,6 +40,9 @@ NO_INVITATION = N_(
     "The invitation to this wave has not gone out, so a reminder would come first. "
     "If the invitation could not be delivered, send it again instead."
 )
+ALL_REMINDERS_USED = N_(
+    "This questionnaire has had all the reminders the study allows. Contact the job seeker in another way."
+)
 NOT_A_PROBLEM = N_("Only an e-mail that could not be delivered, or whose delivery is unknown, can be sent again.")
 
 
@@ -97,20 +100,30 @@ def _pending_refusal(messages: Iterable[MessageRow]) -> str | None:
 
 
 def reminder_refusal(
-    participant_status: str, contact_mode: str, wave: WaveRow, messages: Sequence[MessageRow], now: dt.datetime
+    participant_status: str,
+    contact_mode: str,
+    wave: WaveRow,
+    messages: Sequence[MessageRow],
+    reminders_allowed: int,
+    now: dt.datetime,
 ) -> str | None:
     """Why a reminder for ``wave`` may not be sent now (an English msgid), or None.
 
     ``messages`` are all of the wave's messages. A reminder needs an open, unanswered wave
-    of an active e-mail participant, an invitation that went out, and no message of the wave
+    of an active e-mail participant, an invitation that went out, no message of the wave
     still on its way (the dispatcher writes one at a time, and a double click must not send
-    two).
+    two), and fewer reminders that may have reached the person than the study allows
+    (``reminders_allowed``, the policy's number): a job seeker gets at most those, asked for
+    or planned.
     """
     refusal = _wave_refusal(participant_status, contact_mode, wave, now) or _pending_refusal(messages)
     if refusal:
         return refusal
     if not any(message.kind == "invitation" and message.status == "sent" for message in messages):
         return NO_INVITATION
+    reached = sum(message.kind == "reminder" and message.status in ("sent", "unknown") for message in messages)
+    if reached >= reminders_allowed:
+        return ALL_REMINDERS_USED
     return None
 
 
@@ -271,7 +284,10 @@ async def message_history(participant_id: int, study: StudyConfig, now: dt.datet
             refusal = send_again_refusal(status, contact_mode, wave, message, messages, now)
             entries.append(_entry(message, wave, requests.get(message.id, []), message is problem, refusal, study, now))
     reminders = tuple(
-        ReminderOption(wave.label, reminder_refusal(status, contact_mode, wave, by_wave[wave.id], now))
+        ReminderOption(
+            wave.label,
+            reminder_refusal(status, contact_mode, wave, by_wave[wave.id], len(study.reminder_days), now),
+        )
         for wave in waves
         if _wave_refusal(status, contact_mode, wave, now) is None
     )

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 from survey_app.db.engine import insert_rows, raw_query, row_lock, transactional
 from survey_app.db.tables import OutgoingMessage
-from survey_app.i18n import N_
 from survey_app.services import audit
 from survey_app.services.calendar import utcnow
+from survey_app.services.caseload import NOT_IN_CASELOAD
+from survey_app.services.enrolment import looks_like_study_id
 from survey_app.services.errors import Conflict, NotFound
 from survey_app.services.message_history import (
     PROBLEMS,
@@ -31,7 +32,6 @@ from survey_app.services.message_history import (
 )
 from survey_app.services.studies import current_study
 
-NOT_IN_CASELOAD = N_("No job seeker with this study ID in your caseload.")
 # Ids are 32-bit in the database; a larger number from a URL is simply not found.
 _LARGEST_ID = 2**31 - 1
 
@@ -61,6 +61,8 @@ _LOCKED_WAVE = """
 
 
 async def _locked_wave(specialist_id: int, study_id: str, condition: str, **params) -> tuple[dict, WaveRow]:
+    if not looks_like_study_id(study_id) or any("\x00" in str(value) for value in params.values()):
+        raise NotFound(NOT_IN_CASELOAD)
     rows = await raw_query(
         _LOCKED_WAVE.format(condition=condition, lock=row_lock("w")),
         study_id=study_id,
@@ -106,7 +108,10 @@ async def send_reminder_now(
     now = now or utcnow()
     row, wave = await _locked_wave(specialist_id, study_id, "w.label = {label}", label=wave_label)
     messages = await load_messages(OutgoingMessage.wave == wave.id)
-    refusal = reminder_refusal(row["participant_status"], row["contact_mode"], wave, messages, now)
+    study = await current_study()
+    refusal = reminder_refusal(
+        row["participant_status"], row["contact_mode"], wave, messages, len(study.reminder_days), now
+    )
     if refusal:
         raise Refused(refusal)
     sequence = max((m.sequence for m in messages if m.kind == "reminder"), default=0) + 1
@@ -124,15 +129,15 @@ async def send_reminder_now(
         study_id,
         {"wave": wave.label, "message": message_id, "sequence": sequence},
     )
-    study = await current_study()
     return Requested(message_id, wave.label, "reminder", expected_send_time(now, None, study, now), was_unknown=False)
 
 
 @transactional
 async def send_again(specialist_id: int, study_id: str, message_id: int, now: dt.datetime | None = None) -> Requested:
     """Put an undeliverable or unknown message of the specialist's own job seeker back in the
-    queue, due at once, as the same row: its attempts stay, and the audit entry keeps what
-    became of it before.
+    queue, due at once, as the same row with a fresh count of attempts (a message that used up
+    its attempts would otherwise get a single try, without backoff); the audit entry keeps what
+    became of it before, without the server's error text (it may quote the address).
 
     Raises
     ------
@@ -163,6 +168,7 @@ async def send_again(specialist_id: int, study_id: str, message_id: int, now: dt
                 OutgoingMessage.claimed_at: None,
                 OutgoingMessage.lease_expires_at: None,
                 OutgoingMessage.last_error: None,
+                OutgoingMessage.attempts: 0,
                 OutgoingMessage.requested_by: specialist_id,
             }
         )
@@ -188,6 +194,5 @@ def _before(message: MessageRow, wave: WaveRow) -> dict:
         "sequence": message.sequence,
         "status_before": message.status,
         "attempts": message.attempts,
-        "last_error": message.last_error,
         "due_at": message.due_at,
     }

@@ -101,6 +101,15 @@ async def study_by_id(study_id: int) -> StudyConfig:
     return _config(row)
 
 
+async def study_for_writing(study_id: int, exclusive: bool = False) -> StudyConfig:
+    """The study's settings as they are now, its row locked until the write transaction ends:
+    shared (enrolments plan waves from it, so a policy edit waits for them, and they for the
+    edit) or exclusive (a cohort import, which checks addresses across the whole study).
+    Read after the lock is held, so a policy edit committed meanwhile is seen."""
+    await raw_query(f"SELECT id FROM study WHERE id = {{id}} {row_lock('study', share=not exclusive)}", id=study_id)
+    return await study_by_id(study_id)
+
+
 # --- the policy an administrator edits -------------------------------------------------------
 
 MAX_REMINDERS = 5

@@ -14,7 +14,8 @@ def normalise_email(value: object) -> str | None:
     if not isinstance(value, str):
         return None
     address = value.strip()
-    if len(address) > 254 or not _EMAIL.match(address):
+    # Control characters (a NUL is refused by PostgreSQL outright) make no address.
+    if len(address) > 254 or not address.isprintable() or not _EMAIL.match(address):
         return None
     return address
 

@@ -3,8 +3,8 @@ and undoing a withdrawal registered by mistake.
 
 Withdrawing itself is :func:`survey_app.services.answering.withdraw_participant`: the job
 seeker's link and the specialist's page both end there. The reason is the person's own words
-and may say anything about their life, so it is kept only on the participant row, shown to
-their specialist alone, and deleted when the withdrawal is undone; the audit log and the
+and may say anything about their life, so it is kept with the identifying data (erased with
+them), shown to their specialist alone, and deleted when the withdrawal is undone; the audit log and the
 logs say only whether a reason was given.
 """
 
@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from survey_app.db.engine import raw_query, row_lock, transactional
-from survey_app.db.tables import AuditEvent, Participant, Wave
+from survey_app.db.tables import AuditEvent, Participant, ParticipantIdentity, Wave
 from survey_app.i18n import N_
 from survey_app.services import audit
 from survey_app.services.calendar import utcnow
@@ -67,10 +67,13 @@ async def withdrawal_of(participant_id: int) -> Withdrawal | None:
     Who did it comes from the audit log, the one record of every withdrawal's actor.
     """
     row = (
-        await Participant.select(
-            Participant.study_id, Participant.status, Participant.withdrawn_at, Participant.withdrawal_reason
+        await ParticipantIdentity.select(
+            ParticipantIdentity.participant.study_id.as_alias("study_id"),
+            ParticipantIdentity.participant.status.as_alias("status"),
+            ParticipantIdentity.participant.withdrawn_at.as_alias("withdrawn_at"),
+            ParticipantIdentity.withdrawal_reason,
         )
-        .where(Participant.id == participant_id)
+        .where(ParticipantIdentity.participant == participant_id)
         .first()
     )
     if row is None or row["status"] != "withdrawn":
@@ -120,16 +123,23 @@ async def reinstate(participant_id: int, actor: audit.Actor, now: dt.datetime | 
     """
     now = now or utcnow()
     rows = await raw_query(
-        f"SELECT study_id, status, withdrawal_reason FROM participant WHERE id = {{id}} {row_lock('participant')}",
+        f"""
+        SELECT p.study_id, p.status, i.withdrawal_reason
+        FROM participant p JOIN participant_identity i ON i.participant = p.id
+        WHERE p.id = {{id}} {row_lock("p")}
+        """,
         id=participant_id,
     )
     if not rows:
         raise NotFound(N_("No such job seeker."))
     if rows[0]["status"] != "withdrawn":
         raise Conflict(N_("This job seeker is taking part: there is no withdrawal to undo."))
-    await Participant.update(
-        {Participant.status: "active", Participant.withdrawn_at: None, Participant.withdrawal_reason: None}
-    ).where(Participant.id == participant_id)
+    await Participant.update({Participant.status: "active", Participant.withdrawn_at: None}).where(
+        Participant.id == participant_id
+    )
+    await ParticipantIdentity.update({ParticipantIdentity.withdrawal_reason: None}).where(
+        ParticipantIdentity.participant == participant_id
+    )
     waves = await raw_query(
         """
         UPDATE wave SET status = CASE WHEN started_at IS NULL THEN 'pending' ELSE 'in_progress' END

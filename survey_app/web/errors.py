@@ -45,8 +45,8 @@ _JOB_SEEKER_CSRF_TEXT = (
         "link from the e-mail again. The answers you saved before are kept."
     ),
 )
-# The job seeker's pages: /a/{token}/...
-_JOB_SEEKER_PATH = re.compile(r"^/a/([^/]+)(/|$)")
+# The job seeker's pages: /a/{token}/..., and /a or /a/ (a link cut short by a mail program).
+_JOB_SEEKER_PATH = re.compile(r"^/a(?:/([^/]*))?(/|$)")
 
 
 def _is_api(request: Request) -> bool:
@@ -63,7 +63,7 @@ def _respond(request: Request, status: int, title: str, text: str, detail: str |
     if job_seeker:
         # A job seeker has no account and must not be sent to the staff login: the page
         # speaks the language their questionnaire was shown in and leads back to it.
-        token = job_seeker.group(1)
+        token = job_seeker.group(1) or ""
         return page(
             request,
             "form/problem.html",

@@ -57,13 +57,24 @@ def page(
     language = language or request_language(request)
     catalogue = i18n.translations(language)
     cookies = expired_flash_cookie(request)
+    secure = request.app.state.settings.secure_cookies
     picked = i18n.normalise_language(request.query_params.get("lang"))
     if picked:
         cookies.append(
-            Cookie(key=LANGUAGE_COOKIE, value=picked, max_age=_ONE_YEAR, httponly=True, samesite="lax", path="/")
+            Cookie(
+                key=LANGUAGE_COOKIE,
+                value=picked,
+                max_age=_ONE_YEAR,
+                httponly=True,
+                secure=secure,
+                samesite="lax",
+                path="/",
+            )
         )
     if job_seeker and request.cookies.get(FORM_LANGUAGE_COOKIE) != language:
-        cookies.append(Cookie(key=FORM_LANGUAGE_COOKIE, value=language, httponly=True, samesite="lax", path="/a/"))
+        cookies.append(
+            Cookie(key=FORM_LANGUAGE_COOKIE, value=language, httponly=True, secure=secure, samesite="lax", path="/a/")
+        )
     return Template(
         template_name=template,
         context={

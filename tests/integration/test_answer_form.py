@@ -264,3 +264,14 @@ async def test_staff_see_that_a_wave_was_started_but_never_the_unsent_answers(cl
     page = await client.get(f"/caseload/{enrolled.study_id}")
     assert "Mer enn 5 år" in page.text
     assert (await client.get(f"/api/v1/caseload/{enrolled.study_id}")).json()["answers"]["T1"]["was"] == 3
+
+
+async def test_the_leave_page_does_not_link_to_itself_and_a_cut_link_stays_with_the_job_seeker(client):
+    enrolled = await _person()
+    token = await link_for(enrolled.participant_id)
+    assert f'href="/a/{token}/leave"' in (await client.get(f"/a/{token}/page/measures")).text
+    assert f'href="/a/{token}/leave"' not in (await client.get(f"/a/{token}/leave")).text
+    # A link cut off by a mail program after /a/: the job seeker's page, not the staff login.
+    for path in ("/a", "/a/"):
+        cut = await client.get(path)
+        assert cut.status_code == 404 and "/login" not in cut.text and 'href="/"' not in cut.text, path

@@ -124,7 +124,11 @@ async def test_send_again_asks_first_and_warns_that_an_unknown_email_may_have_ar
     assert "Remember that the job seeker may already have got the first one." in page.text
     assert "Sent again at the request of Siri Spesialist" in page.text
     row = await OutgoingMessage.select().first()
-    assert (row["status"], row["requested_by"], row["attempts"]) == ("queued", specialist.id, 1)
+    assert (row["status"], row["requested_by"], row["attempts"]) == (
+        "queued",
+        specialist.id,
+        0,
+    )  # a fresh count of attempts
     # Now it is on its way: the confirmation page says it cannot be sent again.
     later = await client.get(f"{path}?lang=en")
     assert "can be sent again" in later.text and f'action="{path}"' not in later.text

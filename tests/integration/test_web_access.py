@@ -205,3 +205,12 @@ async def test_the_health_check_and_the_icon_set_no_cookies(client):
         response = await client.get(path)
         assert response.status_code == 200 and "set-cookie" not in response.headers, path
     assert "set-cookie" in (await client.get("/login")).headers  # forms do get one
+
+
+async def test_api_answers_and_the_api_document_are_never_stored(client):
+    """Names, addresses and answers: no browser cache or proxy may keep a copy."""
+    await make_staff("spes@example.no")
+    await login(client, "spes@example.no")
+    for path in ("/api/v1/caseload", "/schema/openapi.json"):
+        response = await client.get(path)
+        assert response.status_code == 200 and "no-store" in response.headers.get("cache-control", ""), path

@@ -10,7 +10,7 @@ import logging
 
 import pytest
 
-from survey_app.db.tables import AuditEvent, OutgoingMessage, Participant, Wave
+from survey_app.db.tables import AuditEvent, OutgoingMessage, Participant, ParticipantIdentity, Wave
 from survey_app.services import audit
 from survey_app.services.answering import withdraw_participant
 from survey_app.services.errors import Conflict
@@ -21,7 +21,12 @@ REASON = "Har fått fast jobb på lageret\r\nog vil ikke ha flere e-poster."
 
 
 async def _participant(participant_id: int) -> dict:
-    return await Participant.select().where(Participant.id == participant_id).first()
+    """The participant's row, with the withdrawal reason kept among the identifying data."""
+    row = await Participant.select().where(Participant.id == participant_id).first()
+    identity = await ParticipantIdentity.select(ParticipantIdentity.withdrawal_reason).where(
+        ParticipantIdentity.participant == participant_id
+    )
+    return {**row, "withdrawal_reason": identity[0]["withdrawal_reason"]}
 
 
 async def _waves(participant_id: int) -> dict[str, str]:

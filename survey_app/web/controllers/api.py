@@ -17,6 +17,7 @@ from litestar.params import PathParameter
 from survey_app.services.caseload import CaseloadEntry, WaveView, caseload, participant_detail
 from survey_app.services.research import response_overview
 from survey_app.web.auth import roles
+from survey_app.web.controllers.api_docs import NO_STORE
 from survey_app.web.rendering import current_user
 
 
@@ -92,6 +93,8 @@ class ApiController(Controller):
     tags = ["api"]
     # The same session cookie as the pages: API clients log in at /login like a person.
     security = [{"staffSession": []}]
+    # Names, addresses and answers: no browser or proxy keeps a copy.
+    cache_control = NO_STORE
 
     @get(
         "/caseload",

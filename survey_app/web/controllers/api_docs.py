@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar import Controller, Request, Router, get
+from litestar.datastructures import CacheControlHeader
 from litestar.exceptions import NotFoundException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
@@ -23,6 +24,10 @@ from survey_app.web.rendering import page
 OPENAPI_JSON_PATH = "/schema/openapi.json"
 STAFF = roles("specialist", "researcher", "admin")
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+# Answers for logged-in staff only: no browser or proxy keeps a copy.
+NO_STORE = CacheControlHeader(no_store=True)
 
 
 def openapi_config() -> OpenAPIConfig:
@@ -47,7 +52,13 @@ def openapi_config() -> OpenAPIConfig:
         ),
         # The document at the router's own path ("/"); the router guards it like a staff page.
         render_plugins=[JsonRenderPlugin(path="/")],
-        openapi_router=Router(path=OPENAPI_JSON_PATH, route_handlers=[], guards=[STAFF], include_in_schema=False),
+        openapi_router=Router(
+            path=OPENAPI_JSON_PATH,
+            route_handlers=[],
+            guards=[STAFF],
+            include_in_schema=False,
+            cache_control=NO_STORE,
+        ),
     )
 
 

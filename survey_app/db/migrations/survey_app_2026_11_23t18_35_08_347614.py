@@ -22,7 +22,7 @@ class Staff(Table, tablename="staff", schema=None):
     )
 
 
-ID = "2026-11-23T16:45:57:947468"
+ID = "2026-11-23T18:35:08:347614"
 VERSION = "1.38.0"
 DESCRIPTION = "True"
 
@@ -55,8 +55,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Participant",
-        tablename="participant",
+        table_class_name="ParticipantIdentity",
+        tablename="participant_identity",
         column_name="withdrawal_reason",
         db_column_name="withdrawal_reason",
         column_class_name="Varchar",
