@@ -13,7 +13,7 @@ import pytest
 
 from survey_app.db.tables import LinkToken, OutgoingMessage, Participant, Study, Wave
 from survey_app.mail.transport import SmtpTransport
-from survey_app.services import audit, messaging
+from survey_app.services import audit
 from survey_app.services.answering import record_complete_response, withdraw_participant
 from survey_app.services.caseload import caseload
 from survey_app.services.dispatch import dispatch_once
@@ -154,6 +154,21 @@ async def test_nothing_is_sent_in_quiet_hours_on_the_nights_the_clocks_change(db
     assert (local.date(), local.hour, local.minute) == (reminder_night, 8, 0)
 
 
+@pytest.mark.parametrize(
+    "opens_on, due_on",
+    [(dt.date(2026, 3, 23), dt.date(2026, 3, 30)), (dt.date(2026, 10, 19), dt.date(2026, 10, 26))],
+    ids=["over-summer-time-beginning", "over-summer-time-ending"],
+)
+async def test_a_reminder_falls_due_at_local_midnight_after_the_clocks_change(db, smtp_sink, opens_on, due_on):
+    """Seven days after a wave opened is local midnight, not 7 × 24 hours later (23:00 or
+    01:00 when the clocks have moved in between)."""
+    await _person(enrolled_on=opens_on)
+    await _dispatch(smtp_sink, oslo(opens_on.year, opens_on.month, opens_on.day, 10, 5))
+    await _dispatch(smtp_sink, oslo(due_on.year, due_on.month, due_on.day, 9))
+    [_, reminder] = await _messages()
+    assert reminder["due_at"] == oslo(due_on.year, due_on.month, due_on.day)
+
+
 async def test_nothing_is_sent_for_answered_withdrawn_or_paper_and_closed_waves_are_missed(db, smtp_sink):
     answered, _ = await _person("Anne A", "a@example.no")
     withdrawn, _ = await _person("Wenche W", "w@example.no")
@@ -179,6 +194,8 @@ async def test_nothing_is_sent_for_answered_withdrawn_or_paper_and_closed_waves_
 
 @pytest.mark.parametrize("change", ["answered", "withdrawn", "paper"])
 async def test_a_change_between_claim_and_send_stops_the_message(db, smtp_sink, change):
+    """Answering or switching to paper is caught by the check right before sending; a
+    withdrawal cancels the claimed message itself (and the check would catch it too)."""
     enrolled, _ = await _person()
     transport = _transport(smtp_sink)
 
@@ -224,20 +241,23 @@ async def _act(change: str, participant_id: int) -> None:
 
 async def test_a_temporary_refusal_is_retried_with_backoff_then_undeliverable(db, smtp_sink):
     _, specialist = await _person("Frida F", "f@example.no")
-    smtp_sink.refuse_next = messaging.MAX_ATTEMPTS
-    now = oslo(2026, 1, 31, 12)
-    first = await _dispatch(smtp_sink, now)
+    smtp_sink.refuse_next = 5
+    moment = oslo(2026, 1, 31, 12)
+    first = await _dispatch(smtp_sink, moment)
     assert first.sent == [] and len(first.retrying) == 1
     assert "f@example.no" not in next(iter(first.retrying.values()))
-    message = await OutgoingMessage.select().first()
-    assert message["status"] == "queued" and message["retry_at"] > now and message["due_at"] < now
-    assert (await _dispatch(smtp_sink, now + dt.timedelta(seconds=30))).retrying == {}  # not before the backoff
-    # Each later pass comes after the backoff (1, 5, 30, 120 minutes) and before the evening.
-    for minutes in (2, 10, 45, 3 * 60):
-        moment = now + dt.timedelta(minutes=minutes)
+    # Waits of 1, 5, 30 and 120 minutes: a pass just before each wait ends sends nothing, one
+    # just after tries again.
+    for wait in (1, 5, 30, 120):
+        message = await OutgoingMessage.select().first()
+        assert message["status"] == "queued" and message["due_at"] < moment
+        assert dt.timedelta(minutes=wait) <= message["retry_at"] - moment < dt.timedelta(minutes=wait, seconds=30)
+        retry_at = message["retry_at"]
+        assert (await _dispatch(smtp_sink, retry_at - dt.timedelta(seconds=20))).retrying == {}
+        moment = retry_at + dt.timedelta(seconds=1)
         await _dispatch(smtp_sink, moment)
     message = await OutgoingMessage.select().first()
-    assert message["status"] == "undeliverable" and message["attempts"] == messaging.MAX_ATTEMPTS
+    assert message["status"] == "undeliverable" and message["attempts"] == 5
     assert smtp_sink.messages == []
     assert (await caseload(specialist.id, moment))[0].needs_attention
 

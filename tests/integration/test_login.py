@@ -141,17 +141,19 @@ async def test_refused_attempts_take_as_long_as_checked_ones(db):
     """A throttled attempt used to answer in 6 ms against 200 ms: the lock was visible."""
     await make_staff("spes@example.no")
 
-    async def timed(password: str, address: str) -> float:
+    async def timed(email: str, address: str) -> float:
         started = time.perf_counter()
         with pytest.raises(staff.LoginFailed):
-            await _try("spes@example.no", password, address)
+            await _try(email, "wrong password!", address)
         return time.perf_counter() - started
 
-    checked = [await timed("wrong password!", "10.0.0.3") for _ in range(login_throttle.LIMITS["pair"])]
-    refused = [await timed("wrong password!", "10.0.0.3") for _ in range(5)]
-    unknown = [await timed("wrong password!", "10.0.0.4") for _ in range(3)]
-    assert statistics.median(refused) > 0.5 * statistics.median(checked), (checked, refused)
-    assert statistics.median(unknown) > 0.5 * statistics.median(checked), (checked, unknown)
+    checked = [await timed("spes@example.no", "10.0.0.3") for _ in range(login_throttle.LIMITS["pair"])]
+    refused = [await timed("spes@example.no", "10.0.0.3") for _ in range(5)]
+    unknown = [await timed("nobody@example.no", "10.0.0.4") for _ in range(3)]
+    # The refused wait is the running mean of checked ones: close to their median, not a
+    # fraction of it (a margin for a busy machine only).
+    assert statistics.median(refused) > 0.75 * statistics.median(checked), (checked, refused)
+    assert statistics.median(unknown) > 0.75 * statistics.median(checked), (checked, unknown)
 
 
 async def test_unknown_and_deactivated_accounts_fail_alike_and_are_audited(db, verifications):

@@ -135,6 +135,7 @@ async def test_a_reminder_asked_for_goes_once_at_the_next_pass_outside_quiet_hou
     assert (await dispatch_at(smtp_sink.url, oslo(2026, 3, 9, 8, 15))).sent == []
     assert len((await dispatch_at(smtp_sink.url, oslo(2026, 3, 16, 8, 15))).sent) == 1
     assert len(smtp_sink.messages) == 3 and invitation["status"] == "sent"
+    assert [row["status"] for row in await _rows()] == ["sent", "sent", "sent"]
 
 
 async def test_send_again_of_an_undeliverable_invitation_sends_it_once(db, smtp_sink):

@@ -80,6 +80,19 @@ async def test_new_wave_offsets_move_only_waves_that_have_not_opened(db):
     assert back.waves_moved == 3
 
 
+async def test_a_wave_open_now_keeps_its_dates_when_the_offsets_change(db):
+    """T2 of someone enrolled on 1 November 2025 opened on 1 February and is open on 10
+    February: a job seeker may be answering it, so it does not move."""
+    specialist = await make_staff("spes@example.no")
+    november = await enrol_person(specialist, enrolled_on=D(2025, 11, 1), now=NOW)
+    before = await calendar(november.participant_id)
+    assert before["T2"] == (D(2026, 2, 1), D(2026, 3, 3), 3)
+    result = await change({"wave_offsets": "0,4,12,18"}, NOW)
+    after = await calendar(november.participant_id)
+    assert after["T2"] == before["T2"] and after["T3"] == before["T3"]
+    assert result.waves_moved == 0
+
+
 async def test_a_moved_wave_whose_new_date_has_passed_opens_at_once(db):
     specialist = await make_staff("spes@example.no")
     december = await enrol_person(specialist, enrolled_on=D(2025, 12, 20), now=NOW)
