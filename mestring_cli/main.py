@@ -15,6 +15,7 @@ import signal
 import sqlite3
 import sys
 import warnings
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -217,6 +218,51 @@ def cmd_enrol(args: argparse.Namespace, settings: Settings) -> int:
         return 0
 
     return asyncio.run(_with_database(settings, work))
+
+
+def cmd_suggest(args: argparse.Namespace, settings: Settings) -> int:
+    """The follow-up suggestion for every participant, from the database or from a long-format
+    panel CSV, as JSON (one entry per study ID; no names)."""
+    from analysis.followup import load_rule_set, suggest_panel
+
+    try:
+        rules = load_rule_set(args.rules)
+    except (OSError, ValueError) as exc:
+        print(f"{args.rules}: {exc}", file=sys.stderr)
+        return 2
+    if args.input:
+        import pandas as pd
+
+        try:
+            frame = pd.read_csv(args.input, dtype=str, keep_default_na=False, na_values=[""])
+            entries = suggest_panel(frame, rules)
+        except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            print(f"{args.input}: cannot read the file as CSV ({exc})", file=sys.stderr)
+            return 2
+        except ValueError as exc:
+            print(f"{args.input}: {exc}", file=sys.stderr)
+            return 2
+        return _write_suggestions(args.json, entries, rules.version)
+
+    from survey_app.services.suggestions import all_suggestions
+
+    async def work() -> int:
+        entries = await all_suggestions(args.rules, progress=_print_progress("Suggesting"))
+        return _write_suggestions(args.json, entries, rules.version)
+
+    return asyncio.run(_with_database(settings, work))
+
+
+def _write_suggestions(path: str, entries: list[dict], rule_set: str) -> int:
+    text = json.dumps(entries, ensure_ascii=False, indent=2, default=str)
+    if path == "-":
+        print(text)
+    else:
+        Path(path).write_text(text + "\n", encoding="utf-8")
+    levels = Counter(entry["level"] for entry in entries)
+    summary = ", ".join(f"{levels[level]} {level}" for level in ("intensive", "increased", "standard"))
+    print(f"{len(entries)} participant(s) under rule set {rule_set}: {summary}.", file=sys.stderr)
+    return 0
 
 
 def _uvicorn_server(app, host: str, port: int):
@@ -448,6 +494,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--contact-phone", metavar="PHONE")
     p.add_argument("--lang", choices=LANGUAGES, default="en", help="language of error messages")
     p.set_defaults(run=cmd_study)
+
+    p = commands.add_parser(
+        "suggest", help="the follow-up suggestion for every participant, as JSON (from the database or a panel CSV)"
+    )
+    p.add_argument(
+        "--input",
+        metavar="PANEL.csv",
+        help="a long-format panel (study_id, wave, status and the measure columns) instead of the database",
+    )
+    p.add_argument("--json", required=True, metavar="OUT", help="where to write the JSON ('-' for stdout)")
+    p.add_argument("--rules", metavar="FILE", help="a rule file to try instead of the built-in one")
+    p.set_defaults(run=cmd_suggest)
 
     p = commands.add_parser("demo", help="seed a SQLite demo and run web app, dispatcher and outbox in one process")
     p.add_argument("--home", help="where the demo's var/ lives (default: MESTRING_HOME or the current directory)")

@@ -37,7 +37,9 @@ class Staff(Table, tablename="staff"):
     display_name = Varchar(length=200)
     password_hash = Varchar(length=255)
     role = Varchar(length=20, index=True)
-    office = Varchar(length=200, null=True, default=None)
+    office = Varchar(length=200, null=True, default=None, index=True)
+    # A job specialist who leads their office sees the office's caseloads (set by an admin).
+    office_lead = Boolean(default=False)
     active = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
     last_login_at = Timestamptz(null=True, default=None)
@@ -234,7 +236,8 @@ class AuditEvent(Table, tablename="audit_event"):
     actor = Varchar(length=40)
     action = Varchar(length=60, index=True)
     subject_type = Varchar(length=40)
-    subject_id = Varchar(length=40)
+    # Indexed: a job seeker's page reads their own entries (requests, withdrawal) among millions.
+    subject_id = Varchar(length=40, index=True)
     details_json = Text(default="{}")
 
 

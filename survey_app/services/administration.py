@@ -7,7 +7,16 @@ from survey_app.db.tables import AuditEvent, Staff
 
 async def staff_accounts() -> list[dict]:
     return (
-        await Staff.select(Staff.email, Staff.display_name, Staff.role, Staff.office, Staff.active, Staff.last_login_at)
+        await Staff.select(
+            Staff.id,
+            Staff.email,
+            Staff.display_name,
+            Staff.role,
+            Staff.office,
+            Staff.office_lead,
+            Staff.active,
+            Staff.last_login_at,
+        )
         .order_by(Staff.role)
         .order_by(Staff.email)
     )

@@ -1,4 +1,6 @@
-"""Synthetic demo data: three specialists, a few dozen job seekers over two years of waves.
+"""Synthetic demo data: three specialists, a few dozen job seekers over two years of waves,
+and a dozen scripted ones that show every level, reason, hint and note of the follow-up
+suggestion (``SHOWCASES``).
 
 Answers come from a small generative model so that they vary between people and waves in
 the directions the study reports: work capacity mostly above 7, coping beliefs strongly tied
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 
 from survey_app.db.engine import write_transaction
 from survey_app.db.tables import LinkToken, OutgoingMessage, Participant, Staff, Wave
-from survey_app.services import audit, staff
+from survey_app.services import audit, offices, staff
 from survey_app.services.answering import record_complete_response, save_page, withdraw_participant
 from survey_app.services.calendar import utcnow
 from survey_app.services.enrolment import EnrolmentInput, insert_enrolment
@@ -33,10 +35,11 @@ class DemoAccount:
     role: str
     name: str
     office: str | None
+    office_lead: bool = False
 
 
 DEMO_ACCOUNTS = (
-    DemoAccount(f"kari.nordmann@{DEMO_DOMAIN}", "specialist", "Kari Nordmann", "NAV Grünerløkka"),
+    DemoAccount(f"kari.nordmann@{DEMO_DOMAIN}", "specialist", "Kari Nordmann", "NAV Grünerløkka", office_lead=True),
     DemoAccount(f"ola.hansen@{DEMO_DOMAIN}", "specialist", "Ola Hansen", "NAV Grünerløkka"),
     DemoAccount(f"amina.yusuf@{DEMO_DOMAIN}", "specialist", "Amina Yusuf", "NAV Sandnes"),
     DemoAccount(f"forsker@{DEMO_DOMAIN}", "researcher", "Forsker Demo", None),
@@ -102,6 +105,49 @@ _LAST = (
     "Aas",
 )
 PEOPLE_PER_SPECIALIST = 12
+
+
+@dataclass(frozen=True)
+class Showcase:
+    """A scripted job seeker whose history makes the follow-up suggestion show a given level,
+    reason, hint or note (so a newcomer sees every one of them in the demo). ``waves`` holds
+    per due wave either ``"missed"`` or (work capacity, three coping items, expected-wait code,
+    in paid work); None = the question was skipped."""
+
+    name: str
+    specialist: int
+    enrolled_days_ago: int
+    waves: tuple[object, ...]
+    contact_mode: str = "email"
+    withdraw: bool = False
+
+
+SHOWCASES = (
+    # Falls on every measure and in work with low capacity: intensive, workplace follow-up.
+    Showcase("Anne Falkenberg", 0, 400, ((8, (8, 8, 8), 2, 0), (7, (7, 7, 8), 3, 0), (4, (5, 4, 5), 6, 1))),
+    # Feels able, expects a long wait: the gap, job development.
+    Showcase("Bilal Gaparov", 0, 110, ((8, (8, 8, 7), 6, 0), (8, (8, 8, 8), 6, 0))),
+    # Only T1, and "don't know": talk about expectations.
+    Showcase("Cecilie Usikker", 0, 20, ((6, (6, 6, 5), 9, 0),)),
+    # Two waves missed in a row: get in touch, or offer paper.
+    Showcase("David Borte", 0, 410, ((7, (7, 7, 7), 3, 0), "missed", "missed")),
+    # Rising capacity: progress lowers the points.
+    Showcase("Elin Stigen", 0, 400, ((5, (5, 6, 5), 4, 0), (6, (6, 6, 6), 3, 0), (8, (8, 7, 8), 2, 1))),
+    # A fall of 2 since T1 only, one point at a time.
+    Showcase("Frode Gradvis", 1, 560, ((9, (9, 8, 9), 4, 0), (8, (8, 8, 8), 4, 0), (7, (7, 7, 7), 5, 0))),
+    # Low on everything and expects never to work.
+    Showcase("Gunn Aldri", 1, 120, ((3, (3, 4, 3), 8, 0), (3, (3, 3, 4), 8, 0))),
+    # Answers on paper and missed the latest wave.
+    Showcase("Harald Papir", 1, 140, ((9, (8, 9, 8), 1, 1), "missed"), contact_mode="paper"),
+    # Skipped questions: values come from earlier waves.
+    Showcase("Iselin Hopp", 1, 400, ((6, (6, 6, 6), 5, 0), (7, (7, 7, 7), 4, 0), (None, (7, None, None), None, 0))),
+    # Enrolled two days ago: no answer yet.
+    Showcase("Jens Nybegynner", 1, 2, ()),
+    # Answered T1, then withdrew.
+    Showcase("Kristin Trakk", 1, 200, ((6, (6, 7, 6), 4, 0),), withdraw=True),
+    # Left the three measures unanswered.
+    Showcase("Leif Blank", 1, 30, ((None, (None, None, 5), None, 0),)),
+)
 _FIRST_PAGE = ("was", "rtwse_1", "rtwse_2", "rtwse_3", "rtwexp")
 
 
@@ -175,12 +221,15 @@ async def seed_demo(progress: Callable[[int, int], None] | None = None, seed: in
         )
         if account.role == "specialist":
             specialists.append(principal)
+        if account.office_lead:
+            await offices.set_office(audit.SYSTEM, principal.id, {"office": account.office, "lead": "1"})
 
     now = utcnow()
     today = now.astimezone(study.timezone).date()
-    total = PEOPLE_PER_SPECIALIST * len(specialists)
-    names = rng.sample([(first, last) for first in _FIRST for last in _LAST], total)
-    for index in range(total):
+    random_people = PEOPLE_PER_SPECIALIST * len(specialists)
+    total = random_people + len(SHOWCASES)
+    names = rng.sample([(first, last) for first in _FIRST for last in _LAST], random_people)
+    for index in range(random_people):
         specialist = specialists[index % len(specialists)]
         first, last = names[index]
         enrolled_on = today - dt.timedelta(days=rng.randint(0, 730))
@@ -200,7 +249,50 @@ async def seed_demo(progress: Callable[[int, int], None] | None = None, seed: in
         await _play_waves(rng, enrolled.participant_id, entry, now)
         if progress:
             progress(index + 1, total)
+    for index, showcase in enumerate(SHOWCASES, start=random_people + 1):
+        await _enrol_showcase(showcase, study, specialists[showcase.specialist], today, now)
+        if progress:
+            progress(index, total)
     return study
+
+
+async def _enrol_showcase(
+    showcase: Showcase, study: StudyConfig, specialist: staff.StaffPrincipal, today: dt.date, now: dt.datetime
+) -> None:
+    enrolled_on = today - dt.timedelta(days=showcase.enrolled_days_ago)
+    first, last = showcase.name.split(" ", 1)
+    entry = EnrolmentInput(
+        name=showcase.name,
+        email=f"{first.lower()}.{last.lower()}@example.com" if showcase.contact_mode == "email" else None,
+        phone=None,
+        language="nb",
+        programme="utvidet_oppfolging",
+        contact_mode=showcase.contact_mode,
+        consent_date=enrolled_on,
+        consent_version="1.0",
+        enrolled_on=enrolled_on,
+    )
+    async with write_transaction():
+        enrolled = await insert_enrolment(entry, study, specialist.id, audit.Actor.staff(specialist.id), now)
+    waves = await Wave.select().where(Wave.participant == enrolled.participant_id).order_by(Wave.opens_at)
+    for wave, outcome in zip(waves, showcase.waves, strict=False):
+        if showcase.contact_mode == "email" and wave["closes_at"] <= now:
+            await _historical_invitation(enrolled.participant_id, wave["id"], wave["opens_at"] + dt.timedelta(hours=9))
+        if outcome == "missed":
+            continue
+        capacity, coping, expectation, in_work = outcome
+        answers = {"was": capacity, "rtwexp": expectation, "work_now": in_work}
+        answers.update({f"rtwse_{number}": value for number, value in enumerate(coping, start=1)})
+        await record_complete_response(
+            wave["id"],
+            {item: value for item, value in answers.items() if value is not None},
+            mode="paper" if showcase.contact_mode == "paper" else "web",
+            language="nb",
+            actor=audit.SYSTEM,
+            now=min(now, wave["opens_at"] + dt.timedelta(days=3, hours=10)),
+        )
+    if showcase.withdraw:
+        await withdraw_participant(enrolled.participant_id, audit.SYSTEM, now - dt.timedelta(days=30))
 
 
 async def _play_waves(rng: random.Random, participant_id: int, entry: EnrolmentInput, now: dt.datetime) -> None:

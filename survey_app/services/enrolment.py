@@ -77,6 +77,35 @@ def new_study_id() -> str:
     return f"{chars[:4]}-{chars[4:]}"
 
 
+@dataclass(frozen=True)
+class ContactDetails:
+    name: str
+    email: str | None
+    phone: str | None
+    language: str
+
+
+def check_contact(
+    raw: Mapping[str, object], study: StudyConfig, contact_mode: str, errors: dict[str, str]
+) -> ContactDetails:
+    """The contact fields of an enrolment or a correction (name, e-mail, phone, language).
+    Problems are added to ``errors`` (field -> English msgid); an e-mail address is needed
+    when the questionnaire goes by e-mail."""
+    name = clean_text(raw.get("name"), 200)
+    if not name:
+        errors["name"] = N_("Enter the job seeker's name.")
+    email_text = clean_text(raw.get("email"), 300)
+    email = normalise_email(email_text) if email_text else None
+    if email_text and email is None:
+        errors["email"] = N_("Enter a valid e-mail address, such as navn@example.no.")
+    elif email is None and contact_mode == "email":
+        errors["email"] = N_("An e-mail address is needed when the questionnaire goes by e-mail.")
+    language = clean_text(raw.get("language"), 5) or study.languages[0]
+    if language not in study.languages:
+        errors["language"] = N_("Choose one of the study's languages.")
+    return ContactDetails(name=name, email=email, phone=clean_text(raw.get("phone"), 40) or None, language=language)
+
+
 def check_enrolment(raw: Mapping[str, object], study: StudyConfig, today: dt.date) -> EnrolmentInput:
     """Turn submitted fields into an :class:`EnrolmentInput`.
 
@@ -84,24 +113,10 @@ def check_enrolment(raw: Mapping[str, object], study: StudyConfig, today: dt.dat
     per bad field.
     """
     errors: dict[str, str] = {}
-    name = clean_text(raw.get("name"), 200)
-    if not name:
-        errors["name"] = N_("Enter the job seeker's name.")
-
     contact_mode = clean_text(raw.get("contact_mode"), 10)
     if contact_mode not in CONTACT_MODES:
         errors["contact_mode"] = N_("Choose e-mail or paper.")
-
-    email_text = clean_text(raw.get("email"), 300)
-    email = normalise_email(email_text) if email_text else None
-    if email_text and email is None:
-        errors["email"] = N_("Enter a valid e-mail address, such as navn@example.no.")
-    elif email is None and contact_mode == "email":
-        errors["email"] = N_("An e-mail address is needed when the questionnaire goes by e-mail.")
-
-    language = clean_text(raw.get("language"), 5) or study.languages[0]
-    if language not in study.languages:
-        errors["language"] = N_("Choose one of the study's languages.")
+    contact = check_contact(raw, study, contact_mode, errors)
 
     programme = clean_text(raw.get("programme"), 40)
     if programme not in PROGRAMMES:
@@ -139,10 +154,10 @@ def check_enrolment(raw: Mapping[str, object], study: StudyConfig, today: dt.dat
         raise InvalidInput(errors)
     assert consent_date is not None
     return EnrolmentInput(
-        name=name,
-        email=email,
-        phone=clean_text(raw.get("phone"), 40) or None,
-        language=language,
+        name=contact.name,
+        email=contact.email,
+        phone=contact.phone,
+        language=contact.language,
         programme=programme,
         contact_mode=contact_mode,
         consent_date=consent_date,

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from survey_app.db.engine import insert_rows, raw_query, row_lock, transactional
 from survey_app.db.tables import OutgoingMessage
 from survey_app.services import audit
+from survey_app.services.access import NOT_IN_CASELOAD
 from survey_app.services.calendar import utcnow
-from survey_app.services.caseload import NOT_IN_CASELOAD
 from survey_app.services.enrolment import looks_like_study_id
 from survey_app.services.errors import Conflict, NotFound
 from survey_app.services.message_history import (
@@ -31,9 +31,7 @@ from survey_app.services.message_history import (
     send_again_refusal,
 )
 from survey_app.services.studies import current_study
-
-# Ids are 32-bit in the database; a larger number from a URL is simply not found.
-_LARGEST_ID = 2**31 - 1
+from survey_app.services.validation import fits_row_id
 
 
 class Refused(Conflict):
@@ -147,7 +145,7 @@ async def send_again(specialist_id: int, study_id: str, message_id: int, now: dt
         Why it may not be sent again now (see :func:`survey_app.services.message_history.send_again_refusal`).
     """
     now = now or utcnow()
-    if not 0 < message_id <= _LARGEST_ID:
+    if not fits_row_id(message_id):
         raise NotFound(NOT_IN_CASELOAD)
     row, wave = await _locked_wave(
         specialist_id, study_id, "w.id = (SELECT wave FROM outgoing_message WHERE id = {message})", message=message_id

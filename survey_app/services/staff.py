@@ -40,6 +40,12 @@ class StaffPrincipal:
     display_name: str
     role: str
     office: str | None
+    # Leads ``office``: sees its caseloads and may move job seekers between its specialists.
+    office_lead: bool = False
+
+    @property
+    def leads_office(self) -> bool:
+        return self.role == "specialist" and self.office_lead and bool(self.office)
 
 
 def _principal(row: dict) -> StaffPrincipal:
@@ -49,6 +55,7 @@ def _principal(row: dict) -> StaffPrincipal:
         display_name=row["display_name"],
         role=row["role"],
         office=row["office"],
+        office_lead=bool(row["office_lead"]),
     )
 
 

@@ -5,6 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+# Row ids are 32-bit integers in both databases; a larger number from a URL is simply not found
+# (PostgreSQL would refuse it outright, SQLite overflow).
+LARGEST_ID = 2**31 - 1
+
+
+def fits_row_id(value: int) -> bool:
+    return 0 < value <= LARGEST_ID
+
+
 # Deliberately simple: one @, no spaces, a dot in the domain. Deliverability is proven by mail.
 _EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\]]{2,}$")
 

@@ -19,7 +19,7 @@ from survey_app.web.controllers.admin import AdminController
 from survey_app.web.controllers.answer_form import AnswerFormController, left
 from survey_app.web.controllers.api import ApiController
 from survey_app.web.controllers.api_docs import ApiDocsController, openapi_config
-from survey_app.web.controllers.caseload import CaseloadController
+from survey_app.web.controllers.caseload import CaseloadController, OfficeController
 from survey_app.web.controllers.demo_inbox import DemoInboxController
 from survey_app.web.controllers.enrolment import EnrolmentController
 from survey_app.web.controllers.favicon import favicon
@@ -75,6 +75,7 @@ def create_app(settings: Settings) -> Litestar:
                     AnswerFormController,
                     left,
                     CaseloadController,
+                    OfficeController,
                     ParticipantActionsController,
                     EnrolmentController,
                     OutboxController,

@@ -10,6 +10,7 @@ from litestar.response import Template
 
 from instruments import localize
 from survey_app import i18n
+from survey_app.i18n import code_labels
 from survey_app.services.calendar import last_answer_day
 from survey_app.web.flash import expired_flash_cookie
 
@@ -81,6 +82,7 @@ def page(
             **context,
             "lang": language,
             "languages": i18n.LANGUAGE_NAMES,
+            "code_labels": code_labels,
             "user": current_user(request),
             "gettext": catalogue.gettext,
             "ngettext": catalogue.ngettext,

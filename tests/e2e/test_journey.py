@@ -178,32 +178,35 @@ async def test_enrol_invite_answer_in_two_sittings_and_see_the_caseload(db, smtp
         row = staff.locator(f"table.caseload tbody tr:has(a[href='/caseload/{study_id}'])")
         await expect(row).to_have_count(1)
         await expect(row.locator("th")).to_contain_text(JOB_SEEKER_NAME)
-        cells = row.locator("td")
-        # Programme, T1..T4, work capacity, coping beliefs, expected time until work.
-        await expect(cells).to_have_count(1 + len(study.wave_labels) + 3)
-        await expect(cells.nth(1).locator(".state-answered")).to_have_count(1)
-        for later in range(2, 1 + len(study.wave_labels)):
-            await expect(cells.nth(later).locator(".state-not_yet_open")).to_have_count(1)
-        work_capacity = cells.nth(1 + len(study.wave_labels))
-        await expect(work_capacity.locator("strong")).to_have_text("8")
+        # The ranking's number, the suggestion with its reasons, the waves, then the three measures.
+        await expect(row.locator("td")).to_have_count(3 + 3)
+        await expect(row.locator(".level")).to_have_count(1)
+        waves = row.locator(".wave-states li")
+        await expect(waves).to_have_count(len(study.wave_labels))
+        await expect(waves.nth(0).locator(".state-answered")).to_have_count(1)
+        for later in range(1, len(study.wave_labels)):
+            await expect(waves.nth(later).locator(".state-not_yet_open")).to_have_count(1)
+        measures = row.locator("td.measure")
+        await expect(measures.nth(0).locator(".value strong")).to_have_text("8")
         # (7 + 8 + 8) / 3 = 7.67, shown with a Norwegian decimal comma.
-        await expect(cells.nth(2 + len(study.wave_labels))).to_have_text("7,7")
-        await expect(cells.nth(3 + len(study.wave_labels))).to_have_text(expected_wait)
+        await expect(measures.nth(1).locator(".value")).to_have_text("7,7")
+        await expect(measures.nth(2).locator(".value")).to_have_text(expected_wait)
 
         await row.locator(f"a[href='/caseload/{study_id}']").click()
         await expect(staff).to_have_url(f"{base}/caseload/{study_id}")
-        waves = staff.locator("table tbody tr")
+        waves = staff.locator("table:has(#waves-caption) tbody tr")
         await expect(waves.first.locator(".state-answered")).to_have_count(1)
         await expect(waves.first.locator("td").nth(3)).to_contain_text("8")
         await expect(waves.first.locator("td").nth(4)).to_have_text("7,7")
         await expect(waves.first.locator("td").nth(5)).to_have_text(expected_wait)
-        answers = staff.locator("section.answers")
+        # Answers side by side: a row per question, T1's answers in the first column.
+        answers = staff.locator("table.answers-by-wave")
         await expect(answers).to_have_count(1)
-        values = answers.locator("dd")
-        await expect(values.nth(0)).to_have_text("8")  # was
-        await expect(values.nth(1)).to_have_text("7")  # rtwse_1
-        await expect(values.nth(2)).to_have_text("8")  # rtwse_2
-        await expect(values.nth(3)).to_have_text("8")  # rtwse_3
+        rows = answers.locator("tbody tr")
+        await expect(rows.nth(0).locator("td").nth(0)).to_have_text("8")  # was
+        await expect(rows.nth(1).locator("td").nth(0)).to_have_text("7")  # rtwse_1
+        await expect(rows.nth(2).locator("td").nth(0)).to_have_text("8")  # rtwse_2
+        await expect(rows.nth(3).locator("td").nth(0)).to_have_text("8")  # rtwse_3
         await expect(answers).to_contain_text("1985")
 
 

@@ -18,6 +18,7 @@ import pytest
 
 from mestring_cli.main import NO_SCHEMA, parse_now
 from survey_app.mail.outbox import free_port
+from survey_app.services.demo import PEOPLE_PER_SPECIALIST, SHOWCASES
 from tests.conftest import create_postgres_database, drop_postgres_database, postgres_reachable, unavailable
 from tests.helpers import MIGRATION_COUNT
 
@@ -168,7 +169,8 @@ def test_demo_seed_only_shows_every_wave_state(tmp_path):
     result = mestring("demo", "--seed-only", "--home", str(tmp_path), home=tmp_path / "ignored")
     assert result.returncode == 0, result.stderr
     assert "demo-passord" in result.stdout and "kari.nordmann@demo.mestring.no" in result.stdout
-    assert "Seeding demo job seekers: 36/36" in result.stderr
+    total = PEOPLE_PER_SPECIALIST * 3 + len(SHOWCASES)
+    assert f"Seeding demo job seekers: {total}/{total}" in result.stderr
     database = sqlite3.connect(tmp_path / "var" / "demo.sqlite3")
     programmes = {row[0] for row in database.execute("select distinct programme from participant")}
     assert programmes == {"utvidet_oppfolging", "kvp", "external"}
@@ -190,7 +192,7 @@ def test_demo_seed_only_shows_every_wave_state(tmp_path):
     assert len(set(work_capacity)) >= 5
     again = mestring("demo", "--seed-only", "--home", str(tmp_path), home=tmp_path)
     assert again.returncode == 0 and "Seeding" not in again.stderr
-    assert database.execute("select count(*) from participant").fetchone()[0] == 36
+    assert database.execute("select count(*) from participant").fetchone()[0] == total
 
 
 @pytest.mark.parametrize("value", ["mysql://x/y", "sqlite://", "postgresql://app@db:notaport/mestring"])

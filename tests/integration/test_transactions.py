@@ -12,9 +12,9 @@ from survey_app.db.tables import Staff
 from tests.helpers import make_staff
 
 
+# PostgreSQL only: SQLite runs one writer at a time, so it has no deadlock to break.
+@pytest.mark.parametrize("db", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
 async def test_a_deadlocked_transaction_is_run_again(db):
-    if db.kind == "sqlite":
-        pytest.skip("SQLite runs one writer at a time: there is no deadlock to break")
     first = await make_staff("a@example.no")
     second = await make_staff("b@example.no")
     # Two transactions take the same two row locks in opposite order; the first attempt of

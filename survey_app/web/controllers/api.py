@@ -14,6 +14,7 @@ from litestar import Controller, Request, get
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import PathParameter
 
+from analysis.followup import Suggestion
 from survey_app.services.caseload import CaseloadEntry, WaveView, caseload, participant_detail
 from survey_app.services.research import response_overview
 from survey_app.web.auth import roles
@@ -21,8 +22,37 @@ from survey_app.web.controllers.api_docs import NO_STORE
 from survey_app.web.rendering import current_user
 
 
+class ReasonOut(msgspec.Struct):
+    """A factor that scored, with its points, one sentence per language and the evidence."""
+
+    code: str
+    points: int
+    text: dict[str, str]
+    evidence: dict[str, Any]
+
+
+class NoteOut(msgspec.Struct):
+    """A hint (what could help) or a note on what the suggestion rests on, per language."""
+
+    code: str
+    text: dict[str, str]
+
+
+class SuggestionOut(msgspec.Struct):
+    """The follow-up intensity suggestion: a starting point for the conversation, not a decision."""
+
+    level: str
+    score: int
+    reasons: list[ReasonOut]
+    hints: list[NoteOut]
+    basis: list[NoteOut]
+    rule_set: str
+    latest_wave: str | None
+
+
 class CaseloadEntryOut(msgspec.Struct):
-    """One job seeker of a caseload: identity, status and the state of each wave."""
+    """One job seeker of a caseload: identity, status, the state of each wave and the suggestion,
+    with the place in the caseload's ranking (1 = most need) and whether marked for close follow-up."""
 
     study_id: str
     name: str
@@ -32,6 +62,9 @@ class CaseloadEntryOut(msgspec.Struct):
     enrolled_on: dt.date
     work_capacity_change: int | None
     waves: list[WaveView]
+    suggestion: SuggestionOut
+    position: int
+    candidate: bool
 
 
 class ParticipantOut(msgspec.Struct):
@@ -75,6 +108,10 @@ _ALWAYS = {
 }
 
 
+def _suggestion_out(suggestion: Suggestion) -> SuggestionOut:
+    return msgspec.convert(suggestion.as_dict(), SuggestionOut)
+
+
 def _entry_out(entry: CaseloadEntry) -> CaseloadEntryOut:
     return CaseloadEntryOut(
         study_id=entry.study_id,
@@ -85,6 +122,9 @@ def _entry_out(entry: CaseloadEntry) -> CaseloadEntryOut:
         enrolled_on=entry.enrolled_on,
         work_capacity_change=entry.work_capacity_change,
         waves=list(entry.waves),
+        suggestion=_suggestion_out(entry.suggestion),
+        position=entry.position,
+        candidate=entry.candidate,
     )
 
 
@@ -106,8 +146,9 @@ class ApiController(Controller):
         responses={**_ALWAYS, 403: _error("Logged in, but not as a job specialist.")},
     )
     async def caseload(self, request: Request) -> list[CaseloadEntryOut]:
-        """The calling job specialist's own job seekers with wave states and scores. Job specialists only."""
-        return [_entry_out(entry) for entry in await caseload(current_user(request).id)]
+        """The calling job specialist's own job seekers with wave states, scores and the follow-up suggestion,
+        in the order of the suggestion. Job specialists only."""
+        return [_entry_out(entry) for entry in await caseload(current_user(request))]
 
     @get(
         "/caseload/{study_id:str}",
@@ -127,9 +168,10 @@ class ApiController(Controller):
         request: Request,
         study_id: Annotated[str, PathParameter(description="The job seeker's study ID, such as 7K3Q-9PXA.")],
     ) -> ParticipantOut:
-        """One job seeker of the caller's caseload with the submitted answers of every wave (null = skipped).
-        Job specialists only; another specialist's job seeker is answered like an unknown study ID."""
-        detail = await participant_detail(current_user(request).id, study_id)
+        """One job seeker of the caller's caseload (an office lead: of the office) with the submitted answers of
+        every wave (null = skipped; a wave not yet sent has none). Job specialists only; another specialist's job
+        seeker is answered like an unknown study ID. Every call is written to the audit log."""
+        detail = await participant_detail(current_user(request), study_id, viewed_as="api")
         return ParticipantOut(
             entry=_entry_out(detail.entry),
             email=detail.email,

@@ -1,5 +1,6 @@
 """What a specialist does about one of their own job seekers: register or undo a withdrawal,
-send a reminder now, send an e-mail again.
+send a reminder now, send an e-mail again, correct contact details; and what an office lead
+does: move a job seeker to another specialist of the office.
 
 Confirmation steps are pages of their own and every action is a plain form POST that
 redirects to the job seeker's page with a notice (post/redirect/get), so all of it works
@@ -16,12 +17,15 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from survey_app.services import audit
+from survey_app.services.access import NOT_IN_CASELOAD, visible_participant_id
 from survey_app.services.answering import withdraw_participant
-from survey_app.services.caseload import participant_detail, participant_id_in_caseload
+from survey_app.services.caseload import participant_detail
+from survey_app.services.contact_details import contact_details, correct_contact
 from survey_app.services.errors import Conflict, InvalidInput, NotFound
 from survey_app.services.message_history import message_history
-from survey_app.services.message_requests import NOT_IN_CASELOAD, Requested, send_again, send_reminder_now
+from survey_app.services.message_requests import Requested, send_again, send_reminder_now
 from survey_app.services.studies import current_study
+from survey_app.services.transfer import move_participant
 from survey_app.services.withdrawal import reinstate, withdrawal_of
 from survey_app.web.auth import roles
 from survey_app.web.flash import redirect_with, take, typed_again
@@ -60,7 +64,7 @@ class ParticipantActionsController(Controller):
 
     @get("/withdraw", name="participant-withdraw-confirm")
     async def withdraw_form(self, request: Request, study_id: FromPath[str]) -> Template | Redirect:
-        detail = await participant_detail(current_user(request).id, study_id)
+        detail = await participant_detail(current_user(request), study_id, own=True)
         if detail.entry.status != "active":
             return Redirect(_participant_page(study_id))
         kept = await take(request) or {}
@@ -75,7 +79,7 @@ class ParticipantActionsController(Controller):
     @post("/withdraw", name="participant-withdraw")
     async def withdraw_submit(self, request: Request, study_id: FromPath[str]) -> Redirect:
         user = current_user(request)
-        participant_id = await participant_id_in_caseload(user.id, study_id)
+        participant_id = await visible_participant_id(user, study_id, own=True)
         reason = (await request.form()).get("reason")
         try:
             await withdraw_participant(participant_id, audit.Actor.staff(user.id), reason=reason)
@@ -86,7 +90,7 @@ class ParticipantActionsController(Controller):
 
     @get("/reinstate", name="participant-reinstate-confirm")
     async def reinstate_form(self, request: Request, study_id: FromPath[str]) -> Template | Redirect:
-        detail = await participant_detail(current_user(request).id, study_id)
+        detail = await participant_detail(current_user(request), study_id, own=True)
         withdrawal = await withdrawal_of(detail.entry.participant_id)
         if withdrawal is None:
             return Redirect(_participant_page(study_id))
@@ -95,7 +99,7 @@ class ParticipantActionsController(Controller):
     @post("/reinstate", name="participant-reinstate")
     async def reinstate_submit(self, request: Request, study_id: FromPath[str]) -> Redirect:
         user = current_user(request)
-        participant_id = await participant_id_in_caseload(user.id, study_id)
+        participant_id = await visible_participant_id(user, study_id, own=True)
         try:
             done = await reinstate(participant_id, audit.Actor.staff(user.id))
         except Conflict as exc:
@@ -113,7 +117,7 @@ class ParticipantActionsController(Controller):
     @get("/messages/{message_id:int}/send-again", name="message-send-again-confirm")
     async def send_again_form(self, request: Request, study_id: FromPath[str], message_id: FromPath[int]) -> Template:
         study = await current_study()
-        detail = await participant_detail(current_user(request).id, study_id)
+        detail = await participant_detail(current_user(request), study_id, own=True)
         message = (await message_history(detail.entry.participant_id, study)).entry(message_id)
         if message is None:
             raise NotFound(NOT_IN_CASELOAD)
@@ -126,3 +130,45 @@ class ParticipantActionsController(Controller):
         except Conflict as exc:
             return await _done(request, study_id, {"refused": exc.message})
         return await _done(request, study_id, _requested("sent_again", requested))
+
+    @get("/contact", name="participant-contact-form")
+    async def contact_form(self, request: Request, study_id: FromPath[str]) -> Template:
+        study = await current_study()
+        current = await contact_details(current_user(request), study_id, viewed_as="contact_form")
+        kept = await take(request) or {}
+        values = kept.get("values") or {
+            "name": current.name,
+            "email": current.email or "",
+            "phone": current.phone or "",
+            "language": current.language,
+        }
+        return page(
+            request,
+            "staff/contact.html",
+            study_id=study_id,
+            study=study,
+            values=values,
+            errors=kept.get("errors", {}),
+        )
+
+    @post("/contact", name="participant-contact")
+    async def contact_submit(self, request: Request, study_id: FromPath[str]) -> Redirect:
+        form = await request.form()
+        values = {field: typed_again(form.get(field)) for field in ("name", "email", "phone", "language")}
+        try:
+            changed = await correct_contact(current_user(request), study_id, values)
+        except InvalidInput as exc:
+            return await redirect_with(
+                request, f"/caseload/{study_id}/contact", {"values": values, "errors": exc.errors}
+            )
+        return await _done(request, study_id, {"done": "contact", "changed": list(changed)})
+
+    @post("/move", name="participant-move")
+    async def move(self, request: Request, study_id: FromPath[str]) -> Redirect:
+        target = (await request.form()).get("specialist")
+        try:
+            moved = await move_participant(current_user(request), study_id, target)
+        except InvalidInput as exc:
+            return await _done(request, study_id, {"refused": next(iter(exc.errors.values()))})
+        # The lead still sees the job seeker afterwards: they stay in the same office.
+        return await _done(request, study_id, {"done": "moved" if moved else "not_moved"})

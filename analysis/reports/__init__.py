@@ -1,0 +1,1 @@
+"""reportlab documents built from data the caller has already translated and formatted."""

@@ -1,0 +1,90 @@
+"""Correcting a job seeker's contact details (name, e-mail, phone, language).
+
+The audit entry names the fields that changed, never their old or new values: the audit log
+holds no identifying data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from survey_app.db.engine import raw_query, row_lock, transactional
+from survey_app.db.tables import Participant, ParticipantIdentity
+from survey_app.services import audit
+from survey_app.services.access import visible_participant_id
+from survey_app.services.enrolment import DUPLICATE_IN_CASELOAD, ContactDetails, check_contact
+from survey_app.services.errors import InvalidInput
+from survey_app.services.staff import StaffPrincipal
+from survey_app.services.studies import study_by_id
+
+
+async def contact_details(viewer: StaffPrincipal, study_id: str, *, viewed_as: str | None = None) -> ContactDetails:
+    """What the correction form starts from. ``viewed_as`` writes the audit entry of a view of
+    the person's details (as for their page)."""
+    participant_id = await visible_participant_id(viewer, study_id, own=True)
+    if viewed_as:
+        await audit.record(audit.Actor.staff(viewer.id), "participant.view", "participant", study_id, {"as": viewed_as})
+    row = (
+        await ParticipantIdentity.select(
+            ParticipantIdentity.name,
+            ParticipantIdentity.email,
+            ParticipantIdentity.phone,
+            ParticipantIdentity.participant.language,
+        )
+        .where(ParticipantIdentity.participant == participant_id)
+        .output(nested=True)
+        .first()
+    )
+    return ContactDetails(
+        name=row["name"], email=row["email"], phone=row["phone"], language=row["participant"]["language"]
+    )
+
+
+@transactional
+async def correct_contact(viewer: StaffPrincipal, study_id: str, raw: Mapping[str, object]) -> tuple[str, ...]:
+    """Store corrected contact details; returns the names of the fields that changed.
+
+    Raises :class:`InvalidInput` for bad fields, or when another active job seeker of the same
+    specialist has the new address (as at enrolment: nothing is said about other caseloads).
+    """
+    participant_id = await visible_participant_id(viewer, study_id, own=True)
+    # One correction at a time per job seeker; a concurrent one is read after it commits.
+    locked = await raw_query(
+        f"SELECT p.study, p.specialist, p.contact_mode FROM participant p WHERE p.id = {{id}} {row_lock('p')}",
+        id=participant_id,
+    )
+    participant = locked[0]
+    study = await study_by_id(participant["study"])
+    errors: dict[str, str] = {}
+    new = check_contact(raw, study, participant["contact_mode"], errors)
+    if errors:
+        raise InvalidInput(errors)
+    old = await contact_details(viewer, study_id)
+    changed = tuple(
+        field for field in ("name", "email", "phone", "language") if getattr(old, field) != getattr(new, field)
+    )
+    if not changed:
+        return ()
+    if "email" in changed and new.email and (old.email or "").lower() != new.email.lower():
+        taken = await ParticipantIdentity.exists().where(
+            (ParticipantIdentity.email_normalised == new.email.lower())
+            & (ParticipantIdentity.participant != participant_id)
+            & (ParticipantIdentity.participant.specialist == participant["specialist"])
+            & (ParticipantIdentity.participant.status == "active")
+        )
+        if taken:
+            raise InvalidInput({"email": DUPLICATE_IN_CASELOAD})
+    await ParticipantIdentity.update(
+        {
+            ParticipantIdentity.name: new.name,
+            ParticipantIdentity.email: new.email,
+            ParticipantIdentity.email_normalised: new.email.lower() if new.email else None,
+            ParticipantIdentity.phone: new.phone,
+        }
+    ).where(ParticipantIdentity.participant == participant_id)
+    if "language" in changed:
+        await Participant.update({Participant.language: new.language}).where(Participant.id == participant_id)
+    await audit.record(
+        audit.Actor.staff(viewer.id), "participant.contact_update", "participant", study_id, {"fields": list(changed)}
+    )
+    return changed
