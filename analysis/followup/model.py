@@ -101,19 +101,9 @@ class Hint:
         return {"code": self.code, "text": dict(self.text)}
 
 
-@dataclass(frozen=True)
-class Note:
-    """What a suggestion rests on, e.g. "based on T1 only" or "coping beliefs not answered"."""
-
-    code: str
-    text: Mapping[str, str]
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "text", _frozen(self.text))
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {"code": self.code, "text": dict(self.text)}
+class Note(Hint):
+    """What a suggestion rests on, e.g. "based on T1 only" or "coping beliefs not answered"
+    (a code and its text per language, like a hint)."""
 
 
 @dataclass(frozen=True)

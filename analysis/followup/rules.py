@@ -474,7 +474,9 @@ def _dont_know_rule(table: _Table, texts: _TextReader, earlier: list[Rule]) -> D
 
 
 def _gap_rule(table: _Table, texts: _TextReader, earlier: list[Rule]) -> GapRule:
-    fields = frozenset({"work_capacity", "work_capacity_wave", "expectation", "expected_wait", "wave"})
+    fields = frozenset(
+        {"work_capacity", "work_capacity_wave", "expectation", "expectation_wave", "expected_wait", "wave"}
+    )
     return GapRule(
         code=table.text("code"),
         min_work_capacity=table.get("min_work_capacity", int),

@@ -55,13 +55,13 @@ def _history(records: Sequence[WaveRecord]) -> _History:
         if record.status != "missed":
             break
         run.insert(0, record.wave)
-    work_now = [record.in_paid_work for record in answered if record.in_paid_work is not None]
+    # Work status only from the latest answer: a "yes" from a year ago says nothing about now.
     return _History(
         answered=answered,
         series=series,
         missed_run=tuple(run),
         withdrawn=any(record.status == "withdrawn" for record in ordered),
-        in_paid_work=work_now[-1] if work_now else None,
+        in_paid_work=answered[-1].in_paid_work if answered else None,
     )
 
 
@@ -187,6 +187,7 @@ def _gap_reason(rule: GapRule, history: _History, writer: _Writer) -> Reason | N
             "work_capacity": str(capacity[-1].value),
             "work_capacity_wave": capacity[-1].wave,
             "expectation": writer.expectation(wait, lang),
+            "expectation_wave": expectation[-1].wave,
             "expected_wait": str(wait),
             "wave": wave,
         },
@@ -352,7 +353,8 @@ def measure_trends(history: Sequence[WaveRecord], rules: RuleSet | None = None) 
             measure=measure,
             value=latest.value,
             wave=latest.wave,
-            band=writer.band_name(measure, latest.value) if measure == _CAPACITY else None,
+            # The expected wait's own wording says more than its band.
+            band=writer.band_name(measure, latest.value) if measure != _EXPECTATION else None,
             min_change=rules.min_change,
             **earlier,
         )

@@ -23,6 +23,13 @@ WAVE_STATES = {
     "withdrawn": N_("Withdrawn"),
 }
 BANDS = {"poor": N_("poor"), "moderate": N_("moderate"), "good": N_("good"), "excellent": N_("excellent")}
+# The follow-up rule set's bands of the coping-beliefs mean.
+COPING_BANDS = {"low": N_("low"), "moderate": N_("moderate"), "high": N_("high")}
+MEASURES = {
+    "work_capacity": N_("Work capacity"),
+    "coping_beliefs": N_("Coping beliefs"),
+    "rtw_expectation": N_("Expected time until work"),
+}
 LEVELS = {
     "standard": N_("Standard follow-up"),
     "increased": N_("Increased follow-up"),

@@ -23,6 +23,7 @@ from analysis.followup import (
     rank,
     suggest,
 )
+from instruments.scoring import RTWEXP_DONT_KNOW
 from survey_app.db.tables import Answer, OutgoingMessage, ParticipantIdentity, Staff, Wave
 from survey_app.services import audit
 from survey_app.services.access import (
@@ -65,11 +66,16 @@ class WaveView:
     delivery_unknown: bool
     in_paid_work: bool | None = None
 
+    @property
+    def expectation_code(self) -> int | None:
+        """The answer to the expected-wait question as its code: 0-8, or 9 for "don't know"."""
+        return RTWEXP_DONT_KNOW if self.rtw_expectation_dont_know else self.rtw_expectation
+
     def record(self) -> WaveRecord:
         """The wave as the follow-up suggestion reads it."""
         answered = self.state == "answered"
         status = "pending" if self.state in _PENDING_STATES else self.state
-        expectation = 9 if self.rtw_expectation_dont_know else self.rtw_expectation
+        expectation = self.expectation_code
         return WaveRecord(
             wave=self.label,
             status=status,
@@ -232,21 +238,29 @@ def ranked(entries: Sequence[CaseloadEntry]) -> list[CaseloadEntry]:
     return [replace(by_key[item.key], position=item.position, candidate=item.candidate) for item in order]
 
 
-async def caseload(
-    viewer: StaffPrincipal | int, now: dt.datetime | None = None, *, specialist_id: int | None = None
-) -> list[CaseloadEntry]:
-    """A caseload ranked by the follow-up suggestion: the viewer's own, or (for an office
-    lead) that of ``specialist_id`` in their office. A bare number is a specialist reading
-    their own (used by jobs and tests)."""
+async def caseload_of(owner_id: int, now: dt.datetime | None = None) -> list[CaseloadEntry]:
+    """The job seekers of specialist ``owner_id``, ranked by the follow-up suggestion. No access
+    check: for the services that have made it (:func:`caseload`, :func:`participant_detail`)."""
     now = now or utcnow()
-    owner = viewer if isinstance(viewer, int) else await caseload_owner(viewer, specialist_id)
     rows = (
         await ParticipantIdentity.select(*_ENTRY_COLUMNS)
-        .where(ParticipantIdentity.participant.specialist == owner)
+        .where(ParticipantIdentity.participant.specialist == owner_id)
         .output(nested=True)
     )
     waves = await wave_views([row["participant"]["id"] for row in rows], now)
     return ranked([_entry(row, waves.get(row["participant"]["id"], [])) for row in rows])
+
+
+async def caseload(
+    viewer: StaffPrincipal, now: dt.datetime | None = None, *, specialist_id: int | None = None
+) -> list[CaseloadEntry]:
+    """A caseload ranked by the follow-up suggestion: the viewer's own, or (for an office lead)
+    that of ``specialist_id`` in their office, which is written to the audit log: it names
+    other people's job seekers."""
+    owner = await caseload_owner(viewer, specialist_id)
+    if owner != viewer.id:
+        await audit.record(audit.Actor.staff(viewer.id), "caseload.view", "staff", owner)
+    return await caseload_of(owner, now)
 
 
 # --- filtering and sorting the caseload page (no JavaScript: a GET form) ------------------
@@ -366,8 +380,10 @@ async def participant_detail(
         raise NotFound(NOT_IN_CASELOAD)
     participant_id = row["participant"]["id"]
     # The whole caseload is read to give the person their place in its ranking (12-20 people).
-    entries = await caseload(row["participant"]["specialist"], now)
-    entry = next(entry for entry in entries if entry.participant_id == participant_id)
+    entries = await caseload_of(row["participant"]["specialist"], now)
+    entry = next((entry for entry in entries if entry.participant_id == participant_id), None)
+    if entry is None:  # moved to another specialist between the two reads
+        raise NotFound(NOT_IN_CASELOAD)
     labels = {wave.id: wave.label for wave in entry.waves if wave.state == "answered"}
     answers: dict[str, dict[str, object]] = {wave.label: {} for wave in entry.waves}
     if labels:

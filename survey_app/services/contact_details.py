@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from survey_app.db.engine import raw_query, row_lock, transactional
 from survey_app.db.tables import Participant, ParticipantIdentity
 from survey_app.services import audit
-from survey_app.services.access import visible_participant_id
-from survey_app.services.enrolment import DUPLICATE_IN_CASELOAD, ContactDetails, check_contact
-from survey_app.services.errors import InvalidInput
+from survey_app.services.access import NOT_IN_CASELOAD, visible_participant_id
+from survey_app.services.enrolment import DUPLICATE_IN_CASELOAD, ContactDetails, active_emails, check_contact
+from survey_app.services.errors import InvalidInput, NotFound
 from survey_app.services.staff import StaffPrincipal
 from survey_app.services.studies import study_by_id
 
@@ -48,12 +48,17 @@ async def correct_contact(viewer: StaffPrincipal, study_id: str, raw: Mapping[st
     specialist has the new address (as at enrolment: nothing is said about other caseloads).
     """
     participant_id = await visible_participant_id(viewer, study_id, own=True)
-    # One correction at a time per job seeker; a concurrent one is read after it commits.
+    # The job seeker's row first (one change at a time per person), then the specialist's, whose
+    # lock enrolment takes too: no two people of one caseload can end up with one address. The
+    # responsibility is judged again under the lock, as a move may have committed meanwhile.
     locked = await raw_query(
         f"SELECT p.study, p.specialist, p.contact_mode FROM participant p WHERE p.id = {{id}} {row_lock('p')}",
         id=participant_id,
     )
     participant = locked[0]
+    if participant["specialist"] != viewer.id:
+        raise NotFound(NOT_IN_CASELOAD)
+    await raw_query(f"SELECT id FROM staff WHERE id = {{id}} {row_lock('staff')}", id=viewer.id)
     study = await study_by_id(participant["study"])
     errors: dict[str, str] = {}
     new = check_contact(raw, study, participant["contact_mode"], errors)
@@ -65,15 +70,12 @@ async def correct_contact(viewer: StaffPrincipal, study_id: str, raw: Mapping[st
     )
     if not changed:
         return ()
-    if "email" in changed and new.email and (old.email or "").lower() != new.email.lower():
-        taken = await ParticipantIdentity.exists().where(
-            (ParticipantIdentity.email_normalised == new.email.lower())
-            & (ParticipantIdentity.participant != participant_id)
-            & (ParticipantIdentity.participant.specialist == participant["specialist"])
-            & (ParticipantIdentity.participant.status == "active")
-        )
-        if taken:
-            raise InvalidInput({"email": DUPLICATE_IN_CASELOAD})
+    if (
+        "email" in changed
+        and new.email
+        and await active_emails(study, [new.email.lower()], viewer.id, besides=participant_id)
+    ):
+        raise InvalidInput({"email": DUPLICATE_IN_CASELOAD})
     await ParticipantIdentity.update(
         {
             ParticipantIdentity.name: new.name,

@@ -124,29 +124,29 @@ class Showcase:
 
 SHOWCASES = (
     # Falls on every measure and in work with low capacity: intensive, workplace follow-up.
-    Showcase("Anne Falkenberg", 0, 400, ((8, (8, 8, 8), 2, 0), (7, (7, 7, 8), 3, 0), (4, (5, 4, 5), 6, 1))),
+    Showcase("Anne Lund", 0, 400, ((8, (8, 8, 8), 2, 0), (7, (7, 7, 8), 3, 0), (4, (5, 4, 5), 6, 1))),
     # Feels able, expects a long wait: the gap, job development.
-    Showcase("Bilal Gaparov", 0, 110, ((8, (8, 8, 7), 6, 0), (8, (8, 8, 8), 6, 0))),
+    Showcase("Bilal Khan", 0, 110, ((8, (8, 8, 7), 6, 0), (8, (8, 8, 8), 6, 0))),
     # Only T1, and "don't know": talk about expectations.
-    Showcase("Cecilie Usikker", 0, 20, ((6, (6, 6, 5), 9, 0),)),
+    Showcase("Cecilie Bakke", 0, 20, ((6, (6, 6, 5), 9, 0),)),
     # Two waves missed in a row: get in touch, or offer paper.
-    Showcase("David Borte", 0, 410, ((7, (7, 7, 7), 3, 0), "missed", "missed")),
+    Showcase("David Berge", 0, 410, ((7, (7, 7, 7), 3, 0), "missed", "missed")),
     # Rising capacity: progress lowers the points.
-    Showcase("Elin Stigen", 0, 400, ((5, (5, 6, 5), 4, 0), (6, (6, 6, 6), 3, 0), (8, (8, 7, 8), 2, 1))),
+    Showcase("Elin Holm", 0, 400, ((5, (5, 6, 5), 4, 0), (6, (6, 6, 6), 3, 0), (8, (8, 7, 8), 2, 1))),
     # A fall of 2 since T1 only, one point at a time.
-    Showcase("Frode Gradvis", 1, 560, ((9, (9, 8, 9), 4, 0), (8, (8, 8, 8), 4, 0), (7, (7, 7, 7), 5, 0))),
+    Showcase("Frode Lien", 1, 560, ((9, (9, 8, 9), 4, 0), (8, (8, 8, 8), 4, 0), (7, (7, 7, 7), 5, 0))),
     # Low on everything and expects never to work.
-    Showcase("Gunn Aldri", 1, 120, ((3, (3, 4, 3), 8, 0), (3, (3, 3, 4), 8, 0))),
+    Showcase("Gunn Eide", 1, 120, ((3, (3, 4, 3), 8, 0), (3, (3, 3, 4), 8, 0))),
     # Answers on paper and missed the latest wave.
-    Showcase("Harald Papir", 1, 140, ((9, (8, 9, 8), 1, 1), "missed"), contact_mode="paper"),
+    Showcase("Harald Brekke", 1, 140, ((9, (8, 9, 8), 1, 1), "missed"), contact_mode="paper"),
     # Skipped questions: values come from earlier waves.
-    Showcase("Iselin Hopp", 1, 400, ((6, (6, 6, 6), 5, 0), (7, (7, 7, 7), 4, 0), (None, (7, None, None), None, 0))),
+    Showcase("Iselin Foss", 1, 400, ((6, (6, 6, 6), 5, 0), (7, (7, 7, 7), 4, 0), (None, (7, None, None), None, 0))),
     # Enrolled two days ago: no answer yet.
-    Showcase("Jens Nybegynner", 1, 2, ()),
+    Showcase("Jens Aune", 1, 2, ()),
     # Answered T1, then withdrew.
-    Showcase("Kristin Trakk", 1, 200, ((6, (6, 7, 6), 4, 0),), withdraw=True),
+    Showcase("Kristin Moe", 1, 200, ((6, (6, 7, 6), 4, 0),), withdraw=True),
     # Left the three measures unanswered.
-    Showcase("Leif Blank", 1, 30, ((None, (None, None, 5), None, 0),)),
+    Showcase("Leif Tangen", 1, 30, ((None, (None, None, 5), None, 0),)),
 )
 _FIRST_PAGE = ("was", "rtwse_1", "rtwse_2", "rtwse_3", "rtwexp")
 

@@ -166,9 +166,12 @@ def check_enrolment(raw: Mapping[str, object], study: StudyConfig, today: dt.dat
     )
 
 
-async def active_emails(study: StudyConfig, emails: Sequence[str], specialist_id: int | None = None) -> set[str]:
+async def active_emails(
+    study: StudyConfig, emails: Sequence[str], specialist_id: int | None = None, *, besides: int | None = None
+) -> set[str]:
     """Which of ``emails`` (lower-case) belong to an active participant of ``study`` already
-    (only among ``specialist_id``'s job seekers, when given)."""
+    (only among ``specialist_id``'s job seekers, when given; ``besides``: other than that
+    participant, whose own address does not count)."""
     if not emails:
         return set()
     condition = (
@@ -178,6 +181,8 @@ async def active_emails(study: StudyConfig, emails: Sequence[str], specialist_id
     )
     if specialist_id is not None:
         condition &= ParticipantIdentity.participant.specialist == specialist_id
+    if besides is not None:
+        condition &= ParticipantIdentity.participant != besides
     rows = await ParticipantIdentity.select(ParticipantIdentity.email_normalised).where(condition)
     return {row["email_normalised"] for row in rows}
 

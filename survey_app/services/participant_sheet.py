@@ -31,7 +31,7 @@ def participant_sheet(detail: ParticipantDetail, study: StudyConfig, viewer: Sta
     rows = []
     for wave in entry.waves:
         answered = wave.state == "answered"
-        code = 9 if wave.rtw_expectation_dont_know else wave.rtw_expectation
+        code = wave.expectation_code
         rows.append(
             SheetWaveRow(
                 wave=wave.label,
@@ -50,7 +50,9 @@ def participant_sheet(detail: ParticipantDetail, study: StudyConfig, viewer: Sta
     return participant_sheet_pdf(
         SheetData(
             language=language,
-            title=_("Follow-up – {name}").format(name=entry.name),
+            # The title is also the file's metadata, which desktop search and mail previews show:
+            # the study ID, not the name (the name is printed on the page only).
+            title=_("Follow-up – {study_id}").format(study_id=entry.study_id),
             person_name=entry.name,
             study_id=entry.study_id,
             facts=[

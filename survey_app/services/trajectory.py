@@ -30,9 +30,7 @@ def trajectory_points(entry: CaseloadEntry) -> list[TrajectoryPoint]:
             months=wave.months,
             work_capacity=wave.work_capacity if wave.state == "answered" else None,
             coping_beliefs=wave.coping_beliefs if wave.state == "answered" else None,
-            rtw_expectation=(9 if wave.rtw_expectation_dont_know else wave.rtw_expectation)
-            if wave.state == "answered"
-            else None,
+            rtw_expectation=wave.expectation_code if wave.state == "answered" else None,
         )
         for wave in entry.waves
     ]
@@ -96,13 +94,6 @@ def trajectory_svg(entry: CaseloadEntry, instrument: Instrument, language: str) 
     )
 
 
-_MEASURE_NAMES = {
-    "work_capacity": N_("Work capacity"),
-    "coping_beliefs": N_("Coping beliefs"),
-    "rtw_expectation": N_("Expected time until work"),
-}
-
-
 def sparkline_svg(entry: CaseloadEntry, measure: str, language: str) -> str:
     """A small line of one measure over the waves, for the caseload's row; its text names the
     values per wave (the expectation by code: the full wording stands next to it)."""
@@ -116,6 +107,6 @@ def sparkline_svg(entry: CaseloadEntry, measure: str, language: str) -> str:
             shown = f"{value:.1f}".replace(".", ",") if isinstance(value, float) else str(value)
             spoken.append(f"{point.wave} {shown}")
     drawing = sparkline_drawing(values, low=low, high=high, invert=invert)
-    name = gettext(language, _MEASURE_NAMES[measure])
+    name = gettext(language, code_labels.MEASURES[measure])
     text = f"{name}: {', '.join(spoken)}" if spoken else name
     return svg_markup(drawing, title=text, description=text, id_prefix=f"spark-{entry.study_id}-{measure}")

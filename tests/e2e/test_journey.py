@@ -189,7 +189,7 @@ async def test_enrol_invite_answer_in_two_sittings_and_see_the_caseload(db, smtp
         measures = row.locator("td.measure")
         await expect(measures.nth(0).locator(".value strong")).to_have_text("8")
         # (7 + 8 + 8) / 3 = 7.67, shown with a Norwegian decimal comma.
-        await expect(measures.nth(1).locator(".value")).to_have_text("7,7")
+        await expect(measures.nth(1).locator(".value strong")).to_have_text("7,7")
         await expect(measures.nth(2).locator(".value")).to_have_text(expected_wait)
 
         await row.locator(f"a[href='/caseload/{study_id}']").click()

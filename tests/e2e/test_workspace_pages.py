@@ -133,7 +133,7 @@ async def _seed() -> tuple[int, dict[str, str]]:
     await _answer(fall.participant_id, "T3", answers(4, (3, 2, 3), 6))
     ids["fall"] = fall.study_id
     # "Don't know" for the expected time until work at T3.
-    dont_know = await enrol(lead, "Bjørn Usikker", "bjorn.usikker@example.no", programme="utvidet_oppfolging")
+    dont_know = await enrol(lead, "Bjørn Aasen", "bjorn.aasen@example.no", programme="utvidet_oppfolging")
     await _answer(dont_know.participant_id, "T1", answers(5, (5, 4, 5), 4))
     await _answer(dont_know.participant_id, "T2", answers(5, (5, 5, 5), 4))
     await _answer(dont_know.participant_id, "T3", answers(5, (5, 4, 5), 9))

@@ -15,7 +15,7 @@ from survey_app.db.tables import LinkToken, OutgoingMessage, Participant, Study,
 from survey_app.mail.transport import SmtpTransport
 from survey_app.services import audit
 from survey_app.services.answering import record_complete_response, withdraw_participant
-from survey_app.services.caseload import caseload
+from survey_app.services.caseload import caseload_of
 from survey_app.services.dispatch import dispatch_once
 from survey_app.settings import parse_smtp_url
 from tests.conftest import SmtpSink
@@ -259,7 +259,7 @@ async def test_a_temporary_refusal_is_retried_with_backoff_then_undeliverable(db
     message = await OutgoingMessage.select().first()
     assert message["status"] == "undeliverable" and message["attempts"] == 5
     assert smtp_sink.messages == []
-    assert (await caseload(specialist.id, moment))[0].needs_attention
+    assert (await caseload_of(specialist.id, moment))[0].needs_attention
 
 
 async def test_a_permanent_refusal_is_undeliverable_at_once(db, smtp_sink):

@@ -13,7 +13,7 @@ import pytest
 from survey_app.db.tables import AuditEvent, OutgoingMessage, Wave
 from survey_app.services import audit, message_history
 from survey_app.services.answering import record_complete_response, withdraw_participant
-from survey_app.services.caseload import caseload
+from survey_app.services.caseload import caseload_of
 from survey_app.services.errors import NotFound
 from survey_app.services.message_history import message_history as history_of
 from survey_app.services.message_requests import Refused, send_again, send_reminder_now
@@ -67,7 +67,7 @@ async def test_the_history_shows_every_message_with_due_and_sent_times_status_an
     assert refused.send_again_refusal is None and invitation.send_again_refusal == message_history.NOT_A_PROBLEM
     # The invitation went out and nothing is on its way: a reminder may be asked for.
     assert [(option.wave_label, option.refusal) for option in history.reminders] == [("T1", None)]
-    [entry] = await caseload(specialist.id, oslo(2026, 3, 16, 12))
+    [entry] = await caseload_of(specialist.id, oslo(2026, 3, 16, 12))
     assert entry.mail_problem == "undeliverable" and entry.waves[0].undeliverable
 
     # Asked for in the evening: queued, due at once, expected when the quiet hours end.
@@ -80,7 +80,7 @@ async def test_the_history_shows_every_message_with_due_and_sent_times_status_an
     await dispatch_at(smtp_sink.url, oslo(2026, 3, 17, 8, 1))
     later = await _history(enrolled.participant_id, oslo(2026, 3, 17, 9))
     assert later.entries[-1].status == "sent" and later.problems == ()
-    assert not (await caseload(specialist.id, oslo(2026, 3, 17, 9)))[0].needs_attention
+    assert not (await caseload_of(specialist.id, oslo(2026, 3, 17, 9)))[0].needs_attention
 
 
 async def test_a_queued_message_shows_when_it_will_go(db, smtp_sink):
@@ -101,7 +101,7 @@ async def test_an_unknown_delivery_shows_on_the_caseload_and_can_be_sent_again(d
     smtp_sink.delay = 1.0
     await dispatch_at(smtp_sink.url, oslo(2026, 3, 2, 10, 5), timeout=0.3)
     smtp_sink.delay = 0
-    [entry] = await caseload(specialist.id, oslo(2026, 3, 2, 11))
+    [entry] = await caseload_of(specialist.id, oslo(2026, 3, 2, 11))
     assert entry.mail_problem == "unknown" and entry.waves[0].delivery_unknown and not entry.waves[0].undeliverable
     [message] = (await _history(enrolled.participant_id, oslo(2026, 3, 2, 11))).entries
     assert message.status == "unknown" and message.needs_attention and message.send_again_refusal is None
@@ -111,7 +111,7 @@ async def test_an_unknown_delivery_shows_on_the_caseload_and_can_be_sent_again(d
     await dispatch_at(smtp_sink.url, oslo(2026, 3, 2, 11, 1))
     # The server had taken the first one after all: the warning on the page is needed.
     assert smtp_sink.recipients() == ["ase@example.no", "ase@example.no"]
-    assert not (await caseload(specialist.id, oslo(2026, 3, 2, 12)))[0].needs_attention
+    assert not (await caseload_of(specialist.id, oslo(2026, 3, 2, 12)))[0].needs_attention
 
 
 async def test_a_reminder_asked_for_goes_once_at_the_next_pass_outside_quiet_hours(db, smtp_sink):
@@ -144,7 +144,7 @@ async def test_send_again_of_an_undeliverable_invitation_sends_it_once(db, smtp_
     await dispatch_at(smtp_sink.url, oslo(2026, 3, 2, 10, 5))
     [failed] = await _rows()
     assert failed["status"] == "undeliverable" and smtp_sink.messages == []
-    [entry] = await caseload(specialist.id, oslo(2026, 3, 2, 10, 10))
+    [entry] = await caseload_of(specialist.id, oslo(2026, 3, 2, 10, 10))
     assert entry.mail_problem == "undeliverable"
 
     again = await send_again(specialist.id, enrolled.study_id, failed["id"], oslo(2026, 3, 2, 10, 30))

@@ -379,9 +379,14 @@ async def test_the_pdf_is_one_page_for_a_meeting_without_contact_details(client)
 
 async def test_the_bokmal_pdf_has_no_english_words(client):
     gunn, _ = await _falling(client)
-    _, text = _pdf_text((await client.get(f"/caseload/{gunn.study_id}/sheet.pdf?lang=nb")).content)
+    content = (await client.get(f"/caseload/{gunn.study_id}/sheet.pdf?lang=nb")).content
+    _, text = _pdf_text(content)
     assert "Follow-up" not in text and "rule set" not in text
-    assert "Oppfølging – Gunn Aldri" in text and "regelsett followup-v1" in text
+    assert f"Oppfølging – {gunn.study_id}" in text and "Gunn Aldri" in text and "regelsett followup-v1" in text
+    # The file's metadata, which desktop search and mail previews show, names no one.
+    metadata = PdfReader(io.BytesIO(content)).metadata
+    assert metadata.title == f"Oppfølging – {gunn.study_id}"
+    assert not any("Gunn" in str(value) for value in metadata.values())
 
 
 async def test_markup_in_names_is_text_on_the_page_and_in_the_pdf(client):

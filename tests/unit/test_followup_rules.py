@@ -99,12 +99,12 @@ CASES = [
             (
                 "gap_able_long_wait",
                 "nb",
-                "Vurderer arbeidsevnen til 7 av 10, men ser en lang vei til arbeid: innen 1 år",
+                "Vurderer arbeidsevnen til 7 av 10 (T1), men ser en lang vei til arbeid: innen 1 år (T1)",
             ),
             (
                 "gap_able_long_wait",
                 "en",
-                "Rates work capacity 7 of 10 but expects a long way to work: within 1 year (T1)",
+                "Rates work capacity 7 of 10 (T1) but expects a long way to work: within 1 year (T1)",
             ),
             ("job_development", "nb", "jobbutvikling mot arbeidsgivere"),
             ("job_development", "en", "job development with employers"),
@@ -464,6 +464,29 @@ def test_gap_evidence():
     (reason,) = [r for r in suggest([answered("T2", was=8, rtwse=8, exp=5)]).reasons if r.code == "gap_able_long_wait"]
     assert reason.evidence["work_capacity"] == 8 and reason.evidence["rtw_expectation"] == 5
     assert reason.evidence["wave"] == "T2" and reason.evidence["band"] == "good"
+
+
+def test_the_gap_names_the_wave_of_each_value():
+    history = [
+        WaveRecord("T1", "answered", work_capacity=8, rtw_expectation=2),
+        WaveRecord("T2", "answered", work_capacity=None, rtw_expectation=6),
+    ]
+    [gap] = [reason for reason in suggest(history).reasons if reason.code == "gap_able_long_wait"]
+    assert gap.text["en"] == "Rates work capacity 8 of 10 (T1) but expects a long way to work: within 5 years (T2)"
+
+
+def test_work_status_comes_from_the_latest_answer_only():
+    """A "yes, in paid work" from T1 says nothing about T2: no workplace hint when T2 skipped it."""
+    poor_then_skipped = [
+        WaveRecord("T1", "answered", work_capacity=4, in_paid_work=True),
+        WaveRecord("T2", "answered", work_capacity=4, in_paid_work=None),
+    ]
+    poor_and_working_now = [
+        WaveRecord("T1", "answered", work_capacity=4, in_paid_work=False),
+        WaveRecord("T2", "answered", work_capacity=4, in_paid_work=True),
+    ]
+    assert "workplace_follow_up" not in {hint.code for hint in suggest(poor_then_skipped).hints}
+    assert "workplace_follow_up" in {hint.code for hint in suggest(poor_and_working_now).hints}
 
 
 def test_records_in_any_order_give_the_same_suggestion():

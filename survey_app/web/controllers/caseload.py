@@ -7,6 +7,7 @@ from litestar import Controller, Request, Response, get
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
+from analysis.followup import load_rule_set
 from instruments import load_instrument
 from survey_app.services.access import office_specialists
 from survey_app.services.caseload import CaseloadFilter, caseload, participant_detail
@@ -30,13 +31,14 @@ async def _caseload_page(request: Request, specialist_id: int | None) -> Templat
     chosen = CaseloadFilter.from_query(dict(request.query_params), PROGRAMMES)
     owner = None
     if specialist_id not in (None, viewer.id):
-        owner = next(row for row in await office_specialists(viewer) if row["id"] == specialist_id)
+        owner = next((row for row in await office_specialists(viewer) if row["id"] == specialist_id), None)
     language = request_language(request)
     return page(
         request,
         "staff/caseload.html",
         language=language,
         sparkline=lambda entry, measure: sparkline_svg(entry, measure, language),
+        rules=load_rule_set(),
         entries=chosen.apply(entries),
         total=len(entries),
         chosen=chosen,
@@ -74,6 +76,7 @@ class CaseloadController(Controller):
             study=study,
             instrument=instrument,
             chart=trajectory_svg(detail.entry, instrument, language),
+            rules=load_rule_set(),
             just_enrolled=enrolled,
             notice=shown_notice(await take(request) or {}),
             history=await message_history(participant_id, study),
