@@ -211,6 +211,9 @@ async def seed_demo(progress: Callable[[int, int], None] | None = None, seed: in
         "contact_name": "Prosjektleder Demo",
         "contact_email": f"prosjekt@{DEMO_DOMAIN}",
         "contact_phone": "22 00 00 00",
+        # No quiet hours in the demo: someone trying it in the evening must see the invitation
+        # arrive (a real study keeps the default 21-08).
+        "quiet_hours": "00-00",
     }
     study = (await update_policy(study.id, contact, audit.SYSTEM)).study
     rng = random.Random(seed)

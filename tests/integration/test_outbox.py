@@ -14,10 +14,11 @@ from survey_app.services.outgoing_mail import HIDDEN_LINK
 from survey_app.settings import OUTBOX_URL, SmtpServer
 from survey_app.web.app import create_app
 from tests.conftest import make_settings
-from tests.helpers import enrol_person, login, make_staff
+from tests.helpers import enrol_person, login, make_staff, no_quiet_hours
 
 
 async def test_loopback_server_files_messages_the_outbox_lists(db, tmp_path):
+    await no_quiet_hours()  # the tests run on the real clock, at any hour
     outbox = Outbox(tmp_path / "outbox")
     server = start_outbox_server(outbox)
     try:
@@ -41,6 +42,7 @@ def _token_in(outbox: Outbox, key: str) -> str:
 
 
 async def test_staff_read_the_demo_outbox_without_a_usable_personal_link(db, tmp_path):
+    await no_quiet_hours()  # the tests run on the real clock, at any hour
     settings = dataclasses.replace(make_settings(tmp_path, db.settings.database_url), smtp_url=OUTBOX_URL, demo=True)
     mine = await make_staff("mine@example.no")
     other = await make_staff("other@example.no")
