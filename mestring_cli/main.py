@@ -253,6 +253,79 @@ def cmd_suggest(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(_with_database(settings, work))
 
 
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    """The pseudonymised panel (study IDs only, submitted answers only) as a file."""
+    from survey_app.services.panel_export import write_panel
+
+    out = Path(args.out)
+    if not out.parent.is_dir():
+        print(f"{out.parent}: no such folder", file=sys.stderr)
+        return 2
+
+    async def work() -> int:
+        rows = await write_panel(out, args.shape, args.format, progress=_print_progress("Exporting participants"))
+        print(f"Wrote {rows} row(s), {args.shape} layout, to {out}.", file=sys.stderr)
+        return 0
+
+    return asyncio.run(_with_database(settings, work))
+
+
+def cmd_register_import(args: argparse.Namespace, settings: Settings) -> int:
+    """Register data from a CSV file: all lines or none."""
+    from survey_app.services import audit
+    from survey_app.services.register_import import RegisterImportRejected, import_register
+
+    try:
+        text = Path(args.csv).read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        print(f"{args.csv}: cannot read the file ({exc.strerror}): check the path", file=sys.stderr)
+        return 2
+    except UnicodeDecodeError:
+        print(f"{args.csv}: not UTF-8 text: save it as CSV in UTF-8 and try again", file=sys.stderr)
+        return 2
+
+    async def work() -> int:
+        try:
+            done = await import_register(text, Path(args.csv).name, audit.COMMAND_LINE)
+        except RegisterImportRejected as exc:
+            for error in exc.errors:
+                field = f" [{error.field}]" if error.field else ""
+                print(f"{args.csv}:{error.line}{field}: {gettext(args.lang, error.message)}", file=sys.stderr)
+            print(f"{len(exc.errors)} problem(s); nothing was imported.", file=sys.stderr)
+            return 1
+        print(f"Imported register data for {done.imported} participant(s); {done.replaced} replaced earlier values.")
+        return 0
+
+    return asyncio.run(_with_database(settings, work))
+
+
+def cmd_power(args: argparse.Namespace, settings: Settings | None) -> int:
+    """A priori power analysis as G*Power does it: the total N for a power, or the power of an N."""
+    from analysis.power import power_analysis
+
+    try:
+        result = power_analysis(
+            args.test,
+            args.effect,
+            alpha=args.alpha,
+            power=args.power,
+            n_total=args.n,
+            groups=args.groups,
+            measurements=args.measurements,
+            corr=args.corr,
+            epsilon=args.epsilon,
+        )
+    except ValueError as exc:
+        print(f"mestring power: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps({"test": result.test, "n_total": result.n_total, "power": result.power}))
+    else:
+        settings_used = f"effect {result.effect}, alpha {result.alpha}"
+        print(f"{result.test}: total N {result.n_total}, power {result.power:.4f} ({settings_used})")
+    return 0
+
+
 def _write_suggestions(path: str, entries: list[dict], rule_set: str) -> int:
     text = json.dumps(entries, ensure_ascii=False, indent=2, default=str)
     if path == "-":
@@ -506,6 +579,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", required=True, metavar="OUT", help="where to write the JSON ('-' for stdout)")
     p.add_argument("--rules", metavar="FILE", help="a rule file to try instead of the built-in one")
     p.set_defaults(run=cmd_suggest)
+
+    p = commands.add_parser("export", help="the pseudonymised panel (study IDs only) as CSV or Parquet, long or wide")
+    p.add_argument("--shape", choices=("long", "wide"), default="long", help="one row per wave, or per participant")
+    p.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    p.add_argument("--out", required=True, metavar="PATH", help="the file to write")
+    p.set_defaults(run=cmd_export)
+
+    p = commands.add_parser("register", help="register data: mean hours worked per week before and after")
+    register_commands = p.add_subparsers(dest="register_command", metavar="ACTION", required=True)
+    load = register_commands.add_parser(
+        "import", help="import a CSV file (study_id, hours_before, hours_after): all lines or none"
+    )
+    load.add_argument("csv", metavar="FILE.csv")
+    load.add_argument("--lang", choices=LANGUAGES, default="en", help="language of error messages")
+    load.set_defaults(run=cmd_register_import)
+
+    p = commands.add_parser(
+        "power", help="a priori power analysis as G*Power does it: total N for a power, or the power of an N"
+    )
+    p.add_argument("test", choices=("ttest", "anova", "rm-between", "rm-within", "rm-interaction", "correlation"))
+    p.add_argument("--effect", type=float, required=True, help="Cohen's d (ttest), f (anova, rm-*) or r (correlation)")
+    p.add_argument("--alpha", type=float, default=0.05)
+    wanted = p.add_mutually_exclusive_group(required=True)
+    wanted.add_argument("--power", type=float, help="the power wanted: gives the total N")
+    wanted.add_argument("--n", type=int, help="the total N: gives the power")
+    p.add_argument("--groups", type=int, default=2)
+    p.add_argument("--measurements", type=int, default=2, help="repeated measures: measurements per person")
+    p.add_argument("--corr", type=float, default=0.5, help="repeated measures: correlation among measurements")
+    p.add_argument("--epsilon", type=float, default=1.0, help="repeated measures: nonsphericity correction")
+    p.add_argument("--json", action="store_true", help='print {"test", "n_total", "power"}')
+    p.set_defaults(run=cmd_power, needs_settings=False)
 
     p = commands.add_parser("demo", help="seed a SQLite demo and run web app, dispatcher and outbox in one process")
     p.add_argument("--home", help="where the demo's var/ lives (default: MESTRING_HOME or the current directory)")

@@ -1,10 +1,11 @@
-"""Reading a cohort file for bulk enrolment (``mestring enrol --csv``)."""
+"""Reading CSV files people make in a spreadsheet: a cohort for bulk enrolment (``mestring
+enrol --csv``) and register data (``mestring register import``)."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from survey_app.i18n import N_
 from survey_app.services.enrolment import LineError
@@ -23,7 +24,15 @@ CSV_COLUMNS = (
 
 
 def read_cohort_csv(text: str) -> tuple[list[tuple[int, Mapping[str, str]]], list[LineError]]:
-    """Rows as (line number, fields) and the file-level problems.
+    """Rows as (line number, fields) and the file-level problems (see :func:`read_csv_rows`)."""
+    return read_csv_rows(text, CSV_COLUMNS, N_("The file has no job seekers in it."))
+
+
+def read_csv_rows(
+    text: str, columns: Sequence[str], nothing_in_it: str
+) -> tuple[list[tuple[int, Mapping[str, str]]], list[LineError]]:
+    """Rows as (line number, fields) of a file with at least ``columns``, and the file-level
+    problems (``nothing_in_it`` when it has no rows).
 
     Accepts comma or semicolon as separator (Norwegian spreadsheets save with semicolons) and
     a byte-order mark. Line numbers count the header as line 1, as a spreadsheet shows them.
@@ -33,7 +42,7 @@ def read_cohort_csv(text: str) -> tuple[list[tuple[int, Mapping[str, str]]], lis
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [name.strip() for name in (reader.fieldnames or [])]
-    missing = [column for column in CSV_COLUMNS if column not in header]
+    missing = [column for column in columns if column not in header]
     if missing:
         return [], [LineError(1, ", ".join(missing), N_("These columns are missing from the header line."))]
     rows: list[tuple[int, Mapping[str, str]]] = []
@@ -52,5 +61,5 @@ def read_cohort_csv(text: str) -> tuple[list[tuple[int, Mapping[str, str]]], lis
     except csv.Error:
         problems.append(LineError(reader.line_num, "", N_("The file is not valid CSV from this line on.")))
     if not rows and not problems:
-        problems.append(LineError(1, "", N_("The file has no job seekers in it.")))
+        problems.append(LineError(1, "", nothing_in_it))
     return rows, problems

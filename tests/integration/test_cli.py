@@ -397,3 +397,40 @@ def test_readme_needs_nothing_outside_the_repository_and_names_the_port_option()
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "../" not in readme
     assert "mestring demo --port 8001" in readme
+
+
+def test_export_writes_the_demo_panel_without_names(tmp_path):
+    assert mestring("demo", "--seed-only", "--home", str(tmp_path), home=tmp_path).returncode == 0
+    demo_database = {"MESTRING_DATABASE_URL": f"sqlite:///{tmp_path / 'var' / 'demo.sqlite3'}"}
+    for shape, rows in (("long", 4 * (PEOPLE_PER_SPECIALIST * 3 + len(SHOWCASES))), ("wide", None)):
+        out = tmp_path / f"panel-{shape}.csv"
+        result = mestring("export", "--shape", shape, "--out", str(out), home=tmp_path, **demo_database)
+        assert result.returncode == 0, result.stderr
+        assert "Exporting participants:" in result.stderr  # progress on the terminal
+        text = out.read_text()
+        assert text.startswith("study_id,programme,")
+        assert "@" not in text and "Nordmann" not in text and "Anne Lund" not in text
+        if rows:
+            assert len(text.splitlines()) == rows + 1
+    missing = mestring("export", "--out", str(tmp_path / "no" / "such" / "p.csv"), home=tmp_path, **demo_database)
+    assert missing.returncode == 2 and "no such folder" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_power_reproduces_the_studys_a_priori_n_and_refuses_bad_settings(tmp_path):
+    # study.md: G*Power, power .80, f = .25, alpha .05, two groups, repeated measures: total N 78;
+    # the between factor with two measurements correlated .2 gives it (analysis/power.py).
+    result = mestring(
+        "power", "rm-between", "--effect", "0.25", "--power", "0.8", "--corr", "0.2", "--json", home=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["test"] == "rm-between" and answer["n_total"] == 78 and 0.80 <= answer["power"] < 0.81
+    # pwr.t.test(d = .5, power = .8): n = 63.77 per group, so 128 in all (pwr 1.3-0 vignette).
+    assert (
+        json.loads(mestring("power", "ttest", "--effect", "0.5", "--power", ".8", "--json", home=tmp_path).stdout)[
+            "n_total"
+        ]
+        == 128
+    )
+    bad = mestring("power", "anova", "--effect", "-1", "--n", "10", home=tmp_path)
+    assert bad.returncode == 2 and "effect" in bad.stderr and "Traceback" not in bad.stderr
