@@ -255,7 +255,7 @@ def cmd_suggest(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     """The pseudonymised panel (study IDs only, submitted answers only) as a file."""
-    from survey_app.services.panel_export import write_panel
+    from survey_app.services.panel_export import codebook_path, write_panel
 
     out = Path(args.out)
     if not out.parent.is_dir():
@@ -263,8 +263,10 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         return 2
 
     async def work() -> int:
-        rows = await write_panel(out, args.shape, args.format, progress=_print_progress("Exporting participants"))
-        print(f"Wrote {rows} row(s), {args.shape} layout, to {out}.", file=sys.stderr)
+        rows = await write_panel(
+            out, args.shape, args.format, args.lang, progress=_print_progress("Exporting participants")
+        )
+        print(f"Wrote {rows} row(s), {args.shape} layout, to {out}; codebook: {codebook_path(out)}.", file=sys.stderr)
         return 0
 
     return asyncio.run(_with_database(settings, work))
@@ -582,7 +584,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("export", help="the pseudonymised panel (study IDs only) as CSV or Parquet, long or wide")
     p.add_argument("--shape", choices=("long", "wide"), default="long", help="one row per wave, or per participant")
-    p.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    p.add_argument("--format", choices=("csv", "parquet", "dta", "sav"), default="csv")
+    p.add_argument("--lang", choices=("nb", "en"), default="nb", help="language of the labels and the codebook")
     p.add_argument("--out", required=True, metavar="PATH", help="the file to write")
     p.set_defaults(run=cmd_export)
 

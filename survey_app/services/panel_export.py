@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pyreadstat
 
 from analysis.panel_frames import long_columns, to_wide
+from analysis.panel_labels import PanelLabels, codebook, panel_labels
 from instruments import Instrument, load_instrument
 from survey_app.db.tables import Answer, Participant, RegisterOutcome, Wave
 from survey_app.services.answering import decode_value
@@ -25,7 +27,8 @@ from survey_app.services.studies import StudyConfig, current_study
 from survey_app.services.wave_states import wave_state
 
 SHAPES = ("long", "wide")
-FORMATS = ("csv", "parquet")
+FORMATS = ("csv", "parquet", "dta", "sav")
+STATA_NAME_LENGTH = 32
 BATCH = 1000
 # Wave states that are still to come or under way are "pending" in the panel.
 _PENDING = ("not_yet_open", "open", "invited", "in_progress")
@@ -137,19 +140,76 @@ async def panel_batches(
             progress(min(start + batch, len(participants)), len(participants))
 
 
+def codebook_path(path: Path) -> Path:
+    """Where the codebook of an export goes: beside it, ``panel.dta`` -> ``panel-codebook.csv``."""
+    return path.with_name(f"{path.stem}-codebook.csv")
+
+
+def _stata_name(column: str, wave_labels: Sequence[str]) -> str:
+    """Stata allows 32 characters in a variable name: a longer one is cut before its wave
+    suffix, so ``health_problem_musculoskeletal_t1`` keeps its ``_t1`` (the label says the rest)."""
+    if len(column) <= STATA_NAME_LENGTH:
+        return column
+    base, wave = next(
+        (
+            (column[: -len(label) - 1], column[-len(label) - 1 :])
+            for label in wave_labels
+            if column.endswith("_" + label.lower())
+        ),
+        (column, ""),
+    )
+    return base[: STATA_NAME_LENGTH - len(wave)] + wave
+
+
+def _write_labelled(
+    table: pd.DataFrame, path: Path, file_format: str, labels: PanelLabels, wave_labels
+) -> pd.DataFrame:
+    """A .dta or .sav file with variable and value labels (SPSS: "don't know" as user-missing;
+    Stata has no user-missing values, so there it is a labelled code). Returns the table as written."""
+    if file_format == "sav":
+        pyreadstat.write_sav(
+            table,
+            path,
+            column_labels={column: labels.variables.get(column) for column in table.columns},
+            variable_value_labels=labels.values,
+            missing_ranges=labels.missing,
+        )
+        return table
+    names = {column: _stata_name(column, wave_labels) for column in table.columns}
+    written = table.rename(columns=names)
+    # Stata's missing text is the empty string (and it refuses a text column of nulls only).
+    text = [column for column in written.columns if written[column].dtype == "string"]
+    written[text] = written[text].fillna("")
+    written.to_stata(
+        path,
+        write_index=False,
+        version=118,
+        variable_labels={names[column]: text for column, text in labels.variables.items()},
+        value_labels={names[column]: codes for column, codes in labels.values.items()},
+        convert_dates={names[column]: "td" for column in table.columns if column.startswith("answered_on")},
+    )
+    return written
+
+
 async def write_panel(
     path: Path,
     shape: str,
     file_format: str,
+    lang: str = "nb",
     now: dt.datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
-    """Write the panel to ``path``; returns the number of rows written. Each batch is appended
-    as it is read (CSV lines, Parquet row groups)."""
+    """Write the panel to ``path`` and its codebook beside it (:func:`codebook_path`); returns the
+    number of rows written. CSV and Parquet get each batch appended as it is read (memory stays
+    at one batch); .dta and .sav are written whole, with labels in ``lang``."""
     if shape not in SHAPES or file_format not in FORMATS:
         raise ValueError(f"shape must be one of {SHAPES} and format one of {FORMATS}")
     study = await current_study()
-    written, writer = 0, None
+    instrument = load_instrument(study.instrument_version)
+    empty = pd.DataFrame(columns=long_columns(instrument)).astype(column_types(instrument))
+    # No participant yet: still a file with the layout's columns, so scripts can rely on it.
+    template = to_wide(empty, study.wave_labels) if shape == "wide" else empty
+    written, writer, whole = 0, None, []
     try:
         async for frame in panel_batches(now, progress=progress):
             table = to_wide(frame, study.wave_labels) if shape == "wide" else frame
@@ -157,21 +217,26 @@ async def write_panel(
                 table.to_csv(
                     path, mode="w" if written == 0 else "a", header=written == 0, index=False, date_format="%Y-%m-%d"
                 )
-            else:
+            elif file_format == "parquet":
                 arrow = pa.Table.from_pandas(table, preserve_index=False)
                 writer = writer or pq.ParquetWriter(path, arrow.schema)
                 writer.write_table(arrow)
+            else:
+                whole.append(table)
             written += len(table)
     finally:
         if writer is not None:
             writer.close()
-    if written == 0:
-        # No participant yet: still a file with the layout's columns, so scripts can rely on it.
-        instrument = load_instrument(study.instrument_version)
-        empty = pd.DataFrame(columns=long_columns(instrument)).astype(column_types(instrument))
-        empty = to_wide(empty, study.wave_labels) if shape == "wide" else empty
-        if file_format == "csv":
-            empty.to_csv(path, index=False)
-        else:
-            empty.to_parquet(path, index=False)
+    table = pd.concat(whole, ignore_index=True) if whole else template
+    labels = panel_labels(instrument, list(table.columns), lang, study.wave_labels)
+    if file_format in ("dta", "sav"):
+        table = _write_labelled(table, path, file_format, labels, study.wave_labels)
+    elif written == 0 and file_format == "csv":
+        table.to_csv(path, index=False)
+    elif written == 0:
+        table.to_parquet(path, index=False)
+    book = codebook(template, instrument, lang, study.wave_labels)
+    if file_format == "dta":
+        book["variable"] = [_stata_name(column, study.wave_labels) for column in book["variable"]]
+    book.to_csv(codebook_path(path), index=False)
     return written

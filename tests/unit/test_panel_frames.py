@@ -70,3 +70,20 @@ def test_long_to_wide_and_back_loses_nothing(people):
     )
     back = to_long(to_wide(long, WAVES), WAVES)
     pd.testing.assert_frame_equal(back, long.reset_index(drop=True), check_dtype=False)
+
+
+def test_labels_come_from_the_questionnaire_in_the_chosen_language():
+    from analysis.panel_labels import panel_labels
+
+    instrument = load_instrument("mestring-2026.1")
+    columns = ["study_id", "was_t2", "rtwexp", "benefits_aap", "rtwse"]
+    english = panel_labels(instrument, columns, "en", WAVES)
+    assert english.variables["was_t2"] == "How do you rate your current work ability? (T2)"
+    assert english.values["rtwexp"][9] == "Don't know / unsure" and english.missing == {"rtwexp": [9]}
+    assert english.values["benefits_aap"] == {0: "No", 1: "Yes"}
+    assert english.variables["benefits_aap"].startswith(instrument.item("benefits").option("aap").label_in("en") + ": ")
+    norwegian = panel_labels(instrument, columns, "nb", WAVES)
+    assert norwegian.variables["study_id"] == "Studie-ID (pseudonym)" and "study_id" not in norwegian.values
+    assert all(len(label) <= 80 for label in norwegian.variables.values())
+    with pytest.raises(ValueError, match="nb or en"):
+        panel_labels(instrument, columns, "nn")
