@@ -170,6 +170,25 @@ def cmd_user_add(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(_with_database(settings, work))
 
 
+def _read_text_file(path: str) -> str | None:
+    """A UTF-8 text file a person saved (a byte-order mark is fine), or None after saying on
+    stderr what is wrong with it."""
+    try:
+        return Path(path).read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        print(f"{path}: cannot read the file ({exc.strerror}): check the path", file=sys.stderr)
+    except UnicodeDecodeError:
+        print(f"{path}: not UTF-8 text: save it as CSV in UTF-8 and try again", file=sys.stderr)
+    return None
+
+
+def _report_line_errors(path: str, errors, language: str) -> None:
+    """Each problem of a file on its own line, as ``FILE:LINE [field]: message``."""
+    for error in errors:
+        field = f" [{error.field}]" if error.field else ""
+        print(f"{path}:{error.line}{field}: {gettext(language, error.message)}", file=sys.stderr)
+
+
 def cmd_enrol(args: argparse.Namespace, settings: Settings) -> int:
     from survey_app.services import audit
     from survey_app.services.calendar import utcnow
@@ -177,23 +196,13 @@ def cmd_enrol(args: argparse.Namespace, settings: Settings) -> int:
     from survey_app.services.enrolment_csv import read_cohort_csv
     from survey_app.services.studies import current_study
 
-    try:
-        text = Path(args.csv).read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        print(f"{args.csv}: cannot read the file ({exc.strerror}): check the path", file=sys.stderr)
-        return 2
-    except UnicodeDecodeError:
-        print(f"{args.csv}: not UTF-8 text: save it as CSV in UTF-8 and try again", file=sys.stderr)
+    text = _read_text_file(args.csv)
+    if text is None:
         return 2
     rows, problems = read_cohort_csv(text)
 
-    def report(errors) -> None:
-        for error in errors:
-            field = f" [{error.field}]" if error.field else ""
-            print(f"{args.csv}:{error.line}{field}: {gettext(args.lang, error.message)}", file=sys.stderr)
-
     if problems:
-        report(problems)
+        _report_line_errors(args.csv, problems, args.lang)
         print("Nothing was enrolled.", file=sys.stderr)
         return 1
 
@@ -210,7 +219,7 @@ def cmd_enrol(args: argparse.Namespace, settings: Settings) -> int:
                 progress=_print_progress("Enrolling"),
             )
         except BulkEnrolmentRejected as exc:
-            report(exc.errors)
+            _report_line_errors(args.csv, exc.errors, args.lang)
             print(f"{len(exc.errors)} problem(s); nothing was enrolled.", file=sys.stderr)
             return 1
         queued = sum(e.t1_invitation_queued for e in enrolled)
@@ -277,22 +286,15 @@ def cmd_register_import(args: argparse.Namespace, settings: Settings) -> int:
     from survey_app.services import audit
     from survey_app.services.register_import import RegisterImportRejected, import_register
 
-    try:
-        text = Path(args.csv).read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        print(f"{args.csv}: cannot read the file ({exc.strerror}): check the path", file=sys.stderr)
-        return 2
-    except UnicodeDecodeError:
-        print(f"{args.csv}: not UTF-8 text: save it as CSV in UTF-8 and try again", file=sys.stderr)
+    text = _read_text_file(args.csv)
+    if text is None:
         return 2
 
     async def work() -> int:
         try:
             done = await import_register(text, Path(args.csv).name, audit.COMMAND_LINE)
         except RegisterImportRejected as exc:
-            for error in exc.errors:
-                field = f" [{error.field}]" if error.field else ""
-                print(f"{args.csv}:{error.line}{field}: {gettext(args.lang, error.message)}", file=sys.stderr)
+            _report_line_errors(args.csv, exc.errors, args.lang)
             print(f"{len(exc.errors)} problem(s); nothing was imported.", file=sys.stderr)
             return 1
         print(f"Imported register data for {done.imported} participant(s); {done.replaced} replaced earlier values.")

@@ -434,3 +434,22 @@ def test_power_reproduces_the_studys_a_priori_n_and_refuses_bad_settings(tmp_pat
     )
     bad = mestring("power", "anova", "--effect", "-1", "--n", "10", home=tmp_path)
     assert bad.returncode == 2 and "effect" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_register_import_reports_lines_and_imports_all_or_nothing(tmp_path):
+    assert mestring("demo", "--seed-only", "--home", str(tmp_path), home=tmp_path).returncode == 0
+    database = tmp_path / "var" / "demo.sqlite3"
+    env = {"MESTRING_DATABASE_URL": f"sqlite:///{database}"}
+    study_ids = [row[0] for row in sqlite3.connect(database).execute("select study_id from participant limit 2")]
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"study_id;hours_before;hours_after\n{study_ids[0]};10;12\n{study_ids[1]};-3;12\n")
+    refused_run = mestring("register", "import", str(bad), "--lang", "nb", home=tmp_path, **env)
+    assert (
+        refused_run.returncode == 1 and f"{bad}:3 [hours_before]: Timer kan ikke være negative." in refused_run.stderr
+    )
+    assert sqlite3.connect(database).execute("select count(*) from register_outcome").fetchone()[0] == 0
+    good = tmp_path / "good.csv"
+    good.write_text(f"study_id,hours_before,hours_after\n{study_ids[0]},10,12\n{study_ids[1]},0,37.5\n")
+    done = mestring("register", "import", str(good), home=tmp_path, **env)
+    assert done.returncode == 0 and "for 2 participant(s)" in done.stdout, done.stderr
+    assert sqlite3.connect(database).execute("select count(*) from register_outcome").fetchone()[0] == 2
