@@ -377,6 +377,11 @@ async def participant_detail(
         .first()
     )
     if row is None:
+        if viewed_as:
+            # A look-up of someone out of reach (or of nobody) is worth knowing about too.
+            await audit.record(
+                audit.Actor.staff(viewer.id), "participant.view_refused", "participant", study_id, {"as": viewed_as}
+            )
         raise NotFound(NOT_IN_CASELOAD)
     participant_id = row["participant"]["id"]
     # The whole caseload is read to give the person their place in its ranking (12-20 people).

@@ -77,7 +77,8 @@ async def test_another_specialists_job_seeker_is_not_found_like_an_unknown_id(cl
     cast = await _office()
     await logged_in_as(client, cast["oda"])
     foreign = cast["siv"].study_id
-    before = (await ParticipantIdentity.select(), await AuditEvent.count())
+    identities = await ParticipantIdentity.select()
+    last_event = (await AuditEvent.select(AuditEvent.id).order_by(AuditEvent.id, ascending=False).first())["id"]
 
     unknown_page = await client.get("/caseload/ZZZZ-ZZZZ")
     unknown_api = await client.get("/api/v1/caseload/ZZZZ-ZZZZ")
@@ -96,8 +97,15 @@ async def test_another_specialists_job_seeker_is_not_found_like_an_unknown_id(cl
         posted = await _post(client, f"/caseload/{study_id}/contact", {"name": "X", "email": "x@example.no"})
         assert posted.status_code == 404, study_id
         assert "Siv" not in page.text + response.text + posted.text
-    after = (await ParticipantIdentity.select(), await AuditEvent.count())
-    assert after == before
+    assert await ParticipantIdentity.select() == identities
+    # Nothing changed; each refused look-up of a study ID is in the audit log, the foreign one
+    # recorded exactly like the unknown one.
+    events = await AuditEvent.select().where(AuditEvent.id > last_event).order_by(AuditEvent.id)
+    assert {event["action"] for event in events} == {"participant.view_refused"}
+    assert {event["actor_staff"] for event in events} == {cast["oda"].id}
+    refused = {(event["subject_id"], json.loads(event["details_json"])["as"]) for event in events}
+    assert {(foreign, view) for view in ("page", "pdf", "api")} <= refused
+    assert {("ZZZZ-ZZZZ", view) for view in ("page", "api")} <= refused
 
 
 @pytest.mark.parametrize("role", ["researcher", "admin"])
@@ -270,7 +278,10 @@ async def test_moving_a_job_seeker_between_specialists(client):
     for study_id in ("ZZZZ-ZZZZ", "", "x" * 40):
         unknown = await _post(client, "/admin/move", {"study_id": study_id, "specialist": str(cast["mia"].id)})
         assert unknown.status_code == 303, study_id
-        assert _nb(NO_SUCH_STUDY_ID) in (await client.get("/admin")).text, study_id
+        again = (await client.get("/admin")).text
+        assert _nb(NO_SUCH_STUDY_ID) in again, study_id
+        # The form keeps the specialist chosen, so only the study ID needs correcting.
+        assert f'<option value="{cast["mia"].id}" selected>' in again, study_id
     to_researcher = await _post(client, "/admin/move", {"study_id": stein, "specialist": str(cast["researcher"].id)})
     assert to_researcher.status_code == 303
     assert _nb(NOT_A_TARGET) in (await client.get("/admin")).text
