@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from survey_app.i18n import N_
 from survey_app.services.access import office_specialists
 from survey_app.services.calendar import utcnow
-from survey_app.services.caseload import LEVELS, caseload_of
+from survey_app.services.caseload import LEVELS, caseloads_of
 from survey_app.services.errors import Forbidden
 from survey_app.services.staff import StaffPrincipal
 from survey_app.services.studies import StudyConfig
@@ -79,9 +79,11 @@ async def office_overview(viewer: StaffPrincipal, study: StudyConfig, now: dt.da
         raise Forbidden(ONLY_FOR_LEADS)
     now = now or utcnow()
     rows = []
-    for specialist in await office_specialists(viewer):
-        # Counts only, no names: the office's caseloads are read without a view entry each.
-        entries = await caseload_of(specialist["id"], now)
+    specialists = await office_specialists(viewer)
+    # Counts only, no names: the office's caseloads are read without a view entry each.
+    caseloads = await caseloads_of([specialist["id"] for specialist in specialists], now)
+    for specialist in specialists:
+        entries = caseloads[specialist["id"]]
         taking_part = [entry for entry in entries if entry.status == "active"]
         levels = Counter(entry.suggestion.level for entry in taking_part)
         states: dict[str, Counter] = {label: Counter() for label in study.wave_labels}
