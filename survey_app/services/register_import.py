@@ -18,6 +18,7 @@ from survey_app.services import audit
 from survey_app.services.calendar import utcnow
 from survey_app.services.enrolment import LineError, looks_like_study_id
 from survey_app.services.enrolment_csv import read_csv_rows
+from survey_app.services.studies import current_study, study_for_writing
 
 REGISTER_COLUMNS = ("study_id", "hours_before", "hours_after")
 HOURS_FIELDS = ("hours_before", "hours_after")
@@ -107,6 +108,9 @@ async def _write(
     source: str,
     actor: audit.Actor,
 ) -> RegisterImported:
+    # One import at a time: two files naming the same person would both find no earlier value
+    # and both insert it (PostgreSQL refuses the second: one register row per participant).
+    await study_for_writing((await current_study()).id, exclusive=True)
     errors = list(errors)
     known = {
         row["study_id"]: row["id"]

@@ -3,6 +3,7 @@ a good file is imported whole; a re-import replaces values with an audit entry."
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -76,3 +77,20 @@ async def test_a_file_without_the_columns_says_which_are_missing(db):
         await import_register("study_id,hours\nX,1\n", "bad.csv", audit.COMMAND_LINE)
     [error] = rejected.value.errors
     assert (error.line, error.field) == (1, "hours_before, hours_after")
+
+
+@pytest.mark.parametrize("db", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+async def test_two_imports_at_once_of_the_same_people_both_land(db):
+    people = await _people(20)
+    files = [
+        "study_id,hours_before,hours_after\n" + "".join(f"{study_id},{hours},{hours}\n" for study_id in people)
+        for hours in (5, 6)
+    ]
+    results = await asyncio.gather(
+        *(import_register(text, f"file{number}.csv", audit.COMMAND_LINE) for number, text in enumerate(files)),
+        return_exceptions=True,
+    )
+    assert not [result for result in results if isinstance(result, BaseException)], results
+    # One ran first and inserted, the other replaced every value.
+    assert sorted(result.replaced for result in results) == [0, 20]
+    assert len(await _stored()) == 20
