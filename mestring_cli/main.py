@@ -264,7 +264,7 @@ def cmd_suggest(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     """The pseudonymised panel (study IDs only, submitted answers only) as a file."""
-    from survey_app.services.panel_export import codebook_path, write_panel
+    from survey_app.services.panel_export import codebook_path, codebook_pdf_path, write_panel
 
     out = Path(args.out)
     if not out.parent.is_dir():
@@ -275,7 +275,11 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         rows = await write_panel(
             out, args.shape, args.format, args.lang, progress=_print_progress("Exporting participants")
         )
-        print(f"Wrote {rows} row(s), {args.shape} layout, to {out}; codebook: {codebook_path(out)}.", file=sys.stderr)
+        print(
+            f"Wrote {rows} row(s), {args.shape} layout, to {out}; codebook: {codebook_path(out)} "
+            f"and {codebook_pdf_path(out)}.",
+            file=sys.stderr,
+        )
         return 0
 
     return asyncio.run(_with_database(settings, work))
@@ -301,6 +305,64 @@ def cmd_register_import(args: argparse.Namespace, settings: Settings) -> int:
         return 0
 
     return asyncio.run(_with_database(settings, work))
+
+
+def cmd_analyse(args: argparse.Namespace, settings: Settings) -> int:
+    """The study's analyses (domain/study.md) as JSON and a PDF report, over the database or a
+    long-format panel CSV."""
+    for out in (args.json, args.pdf):
+        if out and out != "-" and not Path(out).parent.is_dir():
+            print(f"{Path(out).parent}: no such folder", file=sys.stderr)
+            return 2
+    progress = _print_progress("Analyses")
+    if args.input:
+        import pandas as pd
+
+        from survey_app.services.study_analysis import analyse_file
+
+        try:
+            result = analyse_file(Path(args.input), args.group_a, progress=progress)
+        except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            print(f"{args.input}: cannot read the file as CSV ({exc})", file=sys.stderr)
+            return 2
+        except ValueError as exc:
+            print(f"{args.input}: {exc}", file=sys.stderr)
+            return 2
+        return _write_analyses(args, result)
+
+    from survey_app.services.study_analysis import NoPanel, analyse_database
+
+    async def work() -> int:
+        try:
+            result = await analyse_database(args.group_a, progress=_print_progress("Reading participants"))
+        except NoPanel:
+            print("The study has no participants yet: nothing to analyse.", file=sys.stderr)
+            return 1
+        except ValueError as exc:
+            print(f"mestring analyse: {exc}", file=sys.stderr)
+            return 2
+        return _write_analyses(args, result)
+
+    return asyncio.run(_with_database(settings, work))
+
+
+def _write_analyses(args: argparse.Namespace, result: dict) -> int:
+    text = json.dumps(result, ensure_ascii=False, indent=2)
+    if args.json == "-" or not (args.json or args.pdf):
+        print(text)
+    elif args.json:
+        Path(args.json).write_text(text + "\n", encoding="utf-8")
+    if args.pdf:
+        from survey_app.services.study_report import study_report
+
+        Path(args.pdf).write_bytes(study_report(result, args.lang))
+    n = result["meta"]["n"]
+    written = " and ".join(path for path in (args.json if args.json != "-" else None, args.pdf) if path)
+    print(
+        f"Analysed {n['a']} + {n['b']} participant(s) (group a + b){'; wrote ' + written if written else ''}.",
+        file=sys.stderr,
+    )
+    return 0
 
 
 def cmd_power(args: argparse.Namespace, settings: Settings | None) -> int:
@@ -599,6 +661,18 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("csv", metavar="FILE.csv")
     load.add_argument("--lang", choices=LANGUAGES, default="en", help="language of error messages")
     load.set_defaults(run=cmd_register_import)
+
+    p = commands.add_parser(
+        "analyse", help="the study's analyses as JSON and a PDF report (from the database or a long-format panel CSV)"
+    )
+    p.add_argument("--input", metavar="PANEL.csv", help="a long-format panel (as 'mestring export' writes it)")
+    p.add_argument(
+        "--group-a", default="utvidet_oppfolging", metavar="PROGRAMME", help="the experimental programme (group a)"
+    )
+    p.add_argument("--json", metavar="OUT", help="where to write the JSON ('-' or neither option: stdout)")
+    p.add_argument("--pdf", metavar="OUT", help="where to write the report as PDF")
+    p.add_argument("--lang", choices=LANGUAGES, default="nb", help="language of the PDF report")
+    p.set_defaults(run=cmd_analyse)
 
     p = commands.add_parser(
         "power", help="a priori power analysis as G*Power does it: total N for a power, or the power of an N"

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from survey_app.db.engine import write_transaction
-from survey_app.db.tables import LinkToken, OutgoingMessage, Participant, Staff, Wave
+from survey_app.db.tables import LinkToken, OutgoingMessage, Participant, RegisterOutcome, Staff, Wave
 from survey_app.services import audit, offices, staff
 from survey_app.services.answering import record_complete_response, save_page, withdraw_participant
 from survey_app.services.calendar import utcnow
@@ -217,6 +217,8 @@ async def seed_demo(progress: Callable[[int, int], None] | None = None, seed: in
     }
     study = (await update_policy(study.id, contact, audit.SYSTEM)).study
     rng = random.Random(seed)
+    # Register data draw from their own stream, so the people and answers stay as they were.
+    register_rng = random.Random(seed + 1)
     specialists = []
     for account in DEMO_ACCOUNTS:
         principal = await staff.create_staff(
@@ -249,7 +251,9 @@ async def seed_demo(progress: Callable[[int, int], None] | None = None, seed: in
         )
         async with write_transaction():
             enrolled = await insert_enrolment(entry, study, specialist.id, audit.Actor.staff(specialist.id), now)
-        await _play_waves(rng, enrolled.participant_id, entry, now)
+        capacity = await _play_waves(rng, enrolled.participant_id, entry, now)
+        if today - enrolled_on >= dt.timedelta(days=365) and register_rng.random() < 0.85:
+            await _register_hours(register_rng, enrolled.participant_id, capacity)
         if progress:
             progress(index + 1, total)
     for index, showcase in enumerate(SHOWCASES, start=random_people + 1):
@@ -298,9 +302,11 @@ async def _enrol_showcase(
         await withdraw_participant(enrolled.participant_id, audit.SYSTEM, now - dt.timedelta(days=30))
 
 
-async def _play_waves(rng: random.Random, participant_id: int, entry: EnrolmentInput, now: dt.datetime) -> None:
-    """Give each wave that has opened an outcome: answered, started, missed or left open."""
+async def _play_waves(rng: random.Random, participant_id: int, entry: EnrolmentInput, now: dt.datetime) -> float:
+    """Give each wave that has opened an outcome: answered, started, missed or left open.
+    Returns the person's latent work capacity at inclusion."""
     capacity = min(10.0, max(0.0, rng.gauss(6.8, 2.0)))
+    at_inclusion = None
     in_work = False
     leaves_after = rng.choice([None] * 15 + [1, 2])
     waves = await Wave.select().where(Wave.participant == participant_id).order_by(Wave.opens_at)
@@ -309,8 +315,9 @@ async def _play_waves(rng: random.Random, participant_id: int, entry: EnrolmentI
             break
         if leaves_after is not None and index >= leaves_after:
             await withdraw_participant(participant_id, audit.SYSTEM, wave["opens_at"])
-            return
+            break
         capacity = min(10.0, max(0.0, capacity + rng.gauss(0.3, 1.1)))
+        at_inclusion = capacity if at_inclusion is None else at_inclusion
         in_work = in_work or rng.random() < 0.12 * index + capacity / 40
         is_open = wave["closes_at"] > now
         answer_probability = (0.95, 0.85, 0.75, 0.7)[min(index, 3)] * (0.5 if is_open else 1)
@@ -338,6 +345,21 @@ async def _play_waves(rng: random.Random, participant_id: int, entry: EnrolmentI
             await LinkToken.insert(LinkToken(wave=wave["id"], token_hash=token_hash))
             first_page = {k: [str(v)] for k, v in _answers(rng, capacity, index, in_work).items() if k in _FIRST_PAGE}
             await save_page(token, "measures", first_page, entry.language, now=now)
+
+    return capacity if at_inclusion is None else at_inclusion
+
+
+async def _register_hours(rng: random.Random, participant_id: int, capacity: float) -> None:
+    """Mean hours a week in the year before and after start, as a register would have them:
+    few before, more after, and more the higher the work capacity at inclusion (the study found
+    about 4.6 hours a week per point in the experimental group)."""
+    before = max(0.0, rng.gauss(2.0, 3.0)) if rng.random() < 0.5 else 0.0
+    after = min(60.0, max(0.0, 4.6 * capacity - 22.0 + rng.gauss(0, 9.0)))
+    await RegisterOutcome.insert(
+        RegisterOutcome(
+            participant=participant_id, hours_before=round(before, 1), hours_after=round(after, 1), source="demo"
+        )
+    )
 
 
 async def _historical_invitation(participant_id: int, wave_id: int, sent_at: dt.datetime) -> None:

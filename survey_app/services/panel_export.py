@@ -19,8 +19,10 @@ import pyreadstat
 
 from analysis.panel_frames import long_columns, to_wide
 from analysis.panel_labels import PanelLabels, codebook, panel_labels
+from analysis.reports.codebook_pdf import codebook_pdf
 from instruments import Instrument, load_instrument
 from survey_app.db.tables import Answer, Participant, RegisterOutcome, Wave
+from survey_app.i18n import format_date, gettext
 from survey_app.services.answering import decode_value
 from survey_app.services.calendar import utcnow
 from survey_app.services.studies import StudyConfig, current_study
@@ -145,6 +147,33 @@ def codebook_path(path: Path) -> Path:
     return path.with_name(f"{path.stem}-codebook.csv")
 
 
+def codebook_pdf_path(path: Path) -> Path:
+    """The codebook as PDF, beside the CSV one: ``panel.dta`` -> ``panel-codebook.pdf``."""
+    return path.with_name(f"{path.stem}-codebook.pdf")
+
+
+def _codebook_pdf(book: pd.DataFrame, study: StudyConfig, shape: str, file_format: str, lang: str, now) -> bytes:
+    def _(message: str) -> str:
+        return gettext(lang, message)
+
+    layout = _("long layout") if shape == "long" else _("wide layout")
+    return codebook_pdf(
+        book,
+        title=_("Codebook of the panel"),
+        subtitle=f"{study.name}: {layout}, {file_format}, {format_date(now)}",
+        headings={
+            "variable": _("Variable"),
+            "label": _("Label"),
+            "type": _("Type"),
+            "values": _("Values"),
+            "missing": _("Missing codes"),
+            "waves": _("Waves"),
+            "source": _("Questionnaire"),
+        },
+        page=_("Page"),
+    )
+
+
 def _stata_name(column: str, wave_labels: Sequence[str]) -> str:
     """Stata allows 32 characters in a variable name: a longer one is cut before its wave
     suffix, so ``health_problem_musculoskeletal_t1`` keeps its ``_t1`` (the label says the rest)."""
@@ -239,4 +268,5 @@ async def write_panel(
     if file_format == "dta":
         book["variable"] = [_stata_name(column, study.wave_labels) for column in book["variable"]]
     book.to_csv(codebook_path(path), index=False)
+    codebook_pdf_path(path).write_bytes(_codebook_pdf(book, study, shape, file_format, lang, now or utcnow()))
     return written

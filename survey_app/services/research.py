@@ -6,8 +6,13 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
-from survey_app.db.tables import OutgoingMessage, Wave
+from analysis.charts import svg_markup
+from analysis.response_chart import ResponseBar, response_drawing
+from survey_app.db.tables import OutgoingMessage, Participant, Wave
+from survey_app.i18n import gettext
 from survey_app.services.calendar import utcnow
+from survey_app.services.studies import current_study
+from survey_app.services.study_report import chart_texts
 from survey_app.services.wave_states import wave_state
 
 
@@ -49,3 +54,27 @@ async def response_overview(now: dt.datetime | None = None) -> list[ResponseCell
             key = (programme, row["label"])
             cells.setdefault(key, ResponseCell(programme, row["label"])).counts[state] += 1
     return sorted(cells.values(), key=lambda c: (c.programme == "all", c.programme, c.wave_label))
+
+
+async def programmes_in_study() -> list[str]:
+    """The programmes someone in the current study is enrolled in (the choices for group a)."""
+    study = await current_study()
+    rows = await Participant.select(Participant.programme).where(Participant.study == study.id).distinct()
+    return sorted(row["programme"] for row in rows)
+
+
+def response_chart_svg(cells: list[ResponseCell], language: str) -> str | None:
+    """The page's response chart as inline SVG: per wave and programme (and all together),
+    answered of the waves that have opened; None before anyone is enrolled."""
+    if not cells:
+        return None
+    ordered = sorted(cells, key=lambda cell: (cell.wave_label, cell.programme != "all", cell.programme))
+    bars = [ResponseBar(cell.wave_label, cell.programme, cell.due, cell.counts["answered"]) for cell in ordered]
+    title = gettext(language, "Response rate per wave and programme")
+    texts = chart_texts(language, [cell.programme for cell in ordered], title)
+    description = "; ".join(
+        f"{cell.wave_label}, {texts.series[cell.programme]}: "
+        + (texts.rate(cell.response_rate) if cell.response_rate is not None else texts.none_due)
+        for cell in ordered
+    )
+    return svg_markup(response_drawing(bars, texts), title=title, description=description, id_prefix="response")

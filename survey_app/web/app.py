@@ -26,7 +26,7 @@ from survey_app.web.controllers.favicon import favicon
 from survey_app.web.controllers.login import health, home, login, login_form, logout
 from survey_app.web.controllers.outbox import OutboxController
 from survey_app.web.controllers.participant_actions import ParticipantActionsController
-from survey_app.web.controllers.research import research_overview
+from survey_app.web.controllers.research import ResearchController
 from survey_app.web.controllers.study_settings import StudySettingsController
 from survey_app.web.errors import EXCEPTION_HANDLERS
 from survey_app.web.security_headers import SecurityHeaders
@@ -79,7 +79,7 @@ def create_app(settings: Settings) -> Litestar:
                     ParticipantActionsController,
                     EnrolmentController,
                     OutboxController,
-                    research_overview,
+                    ResearchController,
                     AdminController,
                     StudySettingsController,
                     ApiDocsController,

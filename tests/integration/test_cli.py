@@ -399,7 +399,7 @@ def test_readme_needs_nothing_outside_the_repository_and_names_the_port_option()
     assert "mestring demo --port 8001" in readme
 
 
-def test_export_writes_the_demo_panel_without_names(tmp_path):
+def test_export_and_analyse_the_demo_panel_without_names(tmp_path):
     assert mestring("demo", "--seed-only", "--home", str(tmp_path), home=tmp_path).returncode == 0
     demo_database = {"MESTRING_DATABASE_URL": f"sqlite:///{tmp_path / 'var' / 'demo.sqlite3'}"}
     for shape, rows in (("long", 4 * (PEOPLE_PER_SPECIALIST * 3 + len(SHOWCASES))), ("wide", None)):
@@ -414,6 +414,34 @@ def test_export_writes_the_demo_panel_without_names(tmp_path):
             assert len(text.splitlines()) == rows + 1
     missing = mestring("export", "--out", str(tmp_path / "no" / "such" / "p.csv"), home=tmp_path, **demo_database)
     assert missing.returncode == 2 and "no such folder" in missing.stderr and "Traceback" not in missing.stderr
+
+    # The analyses of the demo's database and of its exported long CSV agree (only meta differs).
+    from_database = mestring(
+        "analyse",
+        "--json",
+        str(tmp_path / "db.json"),
+        "--pdf",
+        str(tmp_path / "db.pdf"),
+        home=tmp_path,
+        **demo_database,
+    )
+    assert from_database.returncode == 0, from_database.stderr
+    assert "Reading participants:" in from_database.stderr and "Analyses: 6/6" in from_database.stderr
+    from_file = mestring("analyse", "--input", str(tmp_path / "panel-long.csv"), home=tmp_path)
+    assert from_file.returncode == 0, from_file.stderr
+    database_result = json.loads((tmp_path / "db.json").read_text())
+    file_result = json.loads(from_file.stdout)
+    assert database_result["meta"]["input"] == "database" and file_result["meta"]["input"] == "file:panel-long.csv"
+    assert {k: v for k, v in database_result.items() if k != "meta"} == {
+        k: v for k, v in file_result.items() if k != "meta"
+    }
+    # The demo has register data for those enrolled a year ago or more: the hours analyses run.
+    assert database_result["hours_by_time"]["time"]["F"] is not None
+    assert database_result["prediction"]["multiple"]["n"] > 6
+    assert (tmp_path / "db.pdf").read_bytes().startswith(b"%PDF")
+    unknown = mestring("analyse", "--group-a", "nope", home=tmp_path, **demo_database)
+    assert unknown.returncode == 2 and "no participant in programme 'nope'" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
 
 
 def test_power_reproduces_the_studys_a_priori_n_and_refuses_bad_settings(tmp_path):

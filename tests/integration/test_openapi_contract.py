@@ -38,12 +38,15 @@ CALLERS = ["anonymous", "forged session", *EMAILS]
 CASELOAD, PARTICIPANT, RESPONSE = "/api/v1/caseload", "/api/v1/caseload/{study_id}", "/api/v1/research/response"
 # What each caller may get from a GET of each API path. Routing comes before the login check,
 # so a generated study ID that is not one path segment gets 404 from anyone.
+EXPORT, ANALYSIS = "/api/v1/research/export", "/api/v1/research/analysis"
+# A generated group a is mostly a programme nobody is in: 404 says so.
+_RESEARCH = {RESPONSE: {200}, EXPORT: {200}, ANALYSIS: {200, 404}}
 OUTCOMES = {
-    "anonymous": {CASELOAD: {401}, PARTICIPANT: {401, 404}, RESPONSE: {401}},
-    "forged session": {CASELOAD: {401}, PARTICIPANT: {401, 404}, RESPONSE: {401}},
-    "specialist": {CASELOAD: {200}, PARTICIPANT: {200, 404}, RESPONSE: {403}},
-    "researcher": {CASELOAD: {403}, PARTICIPANT: {403, 404}, RESPONSE: {200}},
-    "admin": {CASELOAD: {403}, PARTICIPANT: {403, 404}, RESPONSE: {200}},
+    "anonymous": {CASELOAD: {401}, PARTICIPANT: {401, 404}, RESPONSE: {401}, EXPORT: {401}, ANALYSIS: {401}},
+    "forged session": {CASELOAD: {401}, PARTICIPANT: {401, 404}, RESPONSE: {401}, EXPORT: {401}, ANALYSIS: {401}},
+    "specialist": {CASELOAD: {200}, PARTICIPANT: {200, 404}, RESPONSE: {403}, EXPORT: {403}, ANALYSIS: {403}},
+    "researcher": {CASELOAD: {403}, PARTICIPANT: {403, 404}, **_RESEARCH},
+    "admin": {CASELOAD: {403}, PARTICIPANT: {403, 404}, **_RESEARCH},
 }
 CONFIG = {
     "seed": 20261123,

@@ -171,7 +171,13 @@ async def test_open_redirects_are_not_followed_after_login(client):
     assert response.headers["location"] == "/caseload"
 
 
-API_PATHS = {"/api/v1/caseload", "/api/v1/caseload/{study_id}", "/api/v1/research/response"}
+API_PATHS = {
+    "/api/v1/caseload",
+    "/api/v1/caseload/{study_id}",
+    "/api/v1/research/response",
+    "/api/v1/research/export",
+    "/api/v1/research/analysis",
+}
 
 
 async def test_the_api_description_is_for_logged_in_staff_only(client):

@@ -7,18 +7,20 @@ Every status an operation can answer is in its OpenAPI description (``/schema``)
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, get
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import PathParameter
+from litestar.params import PathParameter, QueryParameter
+from litestar.response import Stream
 
 from analysis.followup import Suggestion
 from survey_app.services.caseload import CaseloadEntry, WaveView, caseload, participant_detail
 from survey_app.services.research import response_overview
 from survey_app.web.auth import roles
 from survey_app.web.controllers.api_docs import NO_STORE
+from survey_app.web.controllers.research import panel_download, study_analyses
 from survey_app.web.rendering import current_user
 
 
@@ -207,3 +209,61 @@ class ApiController(Controller):
             )
             for cell in await response_overview()
         ]
+
+    @get(
+        "/research/export",
+        guards=[roles("researcher", "admin")],
+        name="api-export",
+        operation_id="exportPanel",
+        summary="The pseudonymised panel with its codebook",
+        media_type="application/zip",
+        response_description=(
+            "A zip file: the panel in the chosen layout and format (study IDs only, submitted answers only) "
+            "and its codebook as CSV and PDF."
+        ),
+        responses={**_ALWAYS, 403: _error("Logged in, but neither as a researcher nor as an administrator.")},
+    )
+    async def export(
+        self,
+        request: Request,
+        shape: Annotated[
+            Literal["long", "wide"],
+            QueryParameter(description="long: one row per participant and wave; wide: one per participant"),
+        ] = "long",
+        file_format: Annotated[
+            Literal["csv", "parquet", "dta", "sav"], QueryParameter(query="format", description="the file format")
+        ] = "csv",
+        labels: Annotated[
+            Literal["nb", "en"], QueryParameter(description="language of variable and value labels and of the codebook")
+        ] = "nb",
+    ) -> Stream:
+        """The panel as a researcher takes it out: no names, no contact details, never an unsent answer.
+        Researchers and administrators only; every export is logged."""
+        return await panel_download(request, shape, file_format, labels)
+
+    @get(
+        "/research/analysis",
+        guards=[roles("researcher", "admin")],
+        name="api-analysis",
+        operation_id="getStudyAnalyses",
+        summary="The study's analyses",
+        response_description=(
+            "meta, baseline, hours_by_time, prediction, correlations, reliability and response (see the README)."
+        ),
+        responses={
+            **_ALWAYS,
+            404: _error("No participant is in the programme given as group a."),
+            403: _error("Logged in, but neither as a researcher nor as an administrator."),
+            409: _error("No one is enrolled yet: there is nothing to analyse."),
+        },
+    )
+    async def analysis(
+        self,
+        group_a: Annotated[
+            str,
+            QueryParameter(description="the experimental programme; group b is every other programme", max_length=100),
+        ] = "utvidet_oppfolging",
+    ) -> dict[str, Any]:
+        """Computed now from the answers sent in so far, as ``mestring analyse --json`` writes them.
+        Researchers and administrators only."""
+        return await study_analyses(group_a)
