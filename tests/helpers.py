@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from pypdf import PdfReader
 
 from survey_app.db.tables import LinkToken, Study, Wave
 from survey_app.mail.transport import SmtpTransport
@@ -126,3 +129,9 @@ async def enrol_with_message_history(specialist: StaffPrincipal, smtp_sink, name
     await dispatch_at(smtp_sink.url, at(t2 + dt.timedelta(days=days[0]), 8, 15), timeout=0.3)
     smtp_sink.delay = 0.0
     return enrolled
+
+
+def pdf_text(content: bytes) -> str:
+    """A PDF's text, page after page, with no-break spaces as plain ones."""
+    pages = PdfReader(io.BytesIO(content)).pages
+    return "\n".join(page.extract_text() for page in pages).replace("\u00a0", " ")

@@ -75,6 +75,7 @@ class Workspace:
             "office": ("lead", "/office"),
             "office-caseload": ("lead", f"/office/{self.colleague_id}"),
             "admin": ("admin", "/admin"),
+            "research": ("admin", "/research"),
         }
 
 
@@ -89,6 +90,7 @@ PAGE_NAMES = [
     "office",
     "office-caseload",
     "admin",
+    "research",
 ]
 
 
@@ -328,6 +330,18 @@ async def test_the_caseload_with_the_keyboard(workspace, sessions):
     await page.keyboard.press("Enter")
     await expect(page).to_have_url(re.compile(rf"/caseload/{workspace.study_ids['fall']}$"))
     await expect(page.locator("h1")).to_contain_text("Aud Fallende")
+
+
+async def test_the_panel_downloads_with_the_keyboard(workspace, sessions):
+    page = await visit(sessions, workspace, "research", 1280, "en")
+    await tab_to(page, lambda focused: focused["id"] == "format-csv", "the CSV choice")
+    await page.keyboard.press("ArrowDown")  # radio buttons move with the arrow keys
+    assert await page.is_checked("#format-parquet")
+    button = await tab_to(page, lambda focused: focused["text"] == "Download the panel", "the download button", 200)
+    assert button["tag"] == "BUTTON"
+    async with page.expect_download() as download:
+        await page.keyboard.press("Enter")
+    assert (await download.value).suggested_filename.endswith("-parquet.zip")
 
 
 # --- 4. the filters without JavaScript ---------------------------------------------------------

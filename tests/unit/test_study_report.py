@@ -4,8 +4,6 @@ back from the PDF's text."""
 from __future__ import annotations
 
 import copy
-import subprocess
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -17,14 +15,9 @@ from analysis.reports.codebook_pdf import codebook_pdf
 from analysis.response_chart import ResponseBar, ResponseChartTexts, response_drawing
 from instruments import load_instrument
 from survey_app.services.study_report import study_report
+from tests.helpers import pdf_text
 
 WAVES = ("T1", "T2", "T3", "T4")
-
-
-def _pdf_text(content: bytes, tmp_path: Path) -> str:
-    path = tmp_path / "out.pdf"
-    path.write_bytes(content)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
 
 
 def _effect(F, p, eta):
@@ -165,8 +158,8 @@ RESULT = {
 }
 
 
-def test_the_report_prints_apa_style_numbers_stars_and_notes(tmp_path):
-    text = _pdf_text(study_report(RESULT, "en"), tmp_path)
+def test_the_report_prints_apa_style_numbers_stars_and_notes():
+    text = pdf_text(study_report(RESULT, "en"))
     for heading in ("Table 1.", "Table 2.", "Table 3.", "Table 4.", "Table 5.", "Table 6.", "Response per wave"):
         assert heading in text
     assert "chi² = 1.23" in text and ".540" in text
@@ -185,20 +178,20 @@ def test_the_report_prints_apa_style_numbers_stars_and_notes(tmp_path):
     assert "Page 2" in text
 
 
-def test_the_report_writes_numbers_as_norwegian_does(tmp_path):
-    text = _pdf_text(study_report(RESULT, "nb"), tmp_path)
+def test_the_report_writes_numbers_as_norwegian_does():
+    text = pdf_text(study_report(RESULT, "nb"))
     assert "35,14 (9,20)" in text and "< ,001***" in text and ",80***" in text and "90 %" in text
     assert "35.14" not in text
 
 
-def test_a_result_without_values_still_gives_a_report(tmp_path):
+def test_a_result_without_values_still_gives_a_report():
     empty = copy.deepcopy(RESULT)
     for effect in ("time", "group", "group_x_time"):
         empty["hours_by_time"][effect] = {key: None for key in ("F", "df1", "df2", "p", "partial_eta_sq")}
     empty["hours_by_time"].update(covariate_centre=None, note="no one has register data yet")
     empty["prediction"]["multiple"].update(terms=[], n=0, r2=None, F=None, df1=None, df2=None, p=None, note="none")
     empty["reliability"]["rtwse"].update(alpha=None, note="fewer than 2 complete cases")
-    text = _pdf_text(study_report(empty, "en"), tmp_path)
+    text = pdf_text(study_report(empty, "en"))
     assert "no one has register data yet" in text and "fewer than 2 complete cases" in text
 
 
@@ -228,17 +221,17 @@ def test_the_chart_refuses_more_series_than_it_can_tell_apart():
         response_drawing(bars, _texts({}))
 
 
-def test_the_codebook_pdf_lists_every_variable_with_its_values(tmp_path):
+def test_the_codebook_pdf_lists_every_variable_with_its_values():
     instrument = load_instrument("mestring-2026.1")
     wide = to_wide(pd.DataFrame(columns=long_columns(instrument)), WAVES)
     book = codebook(wide, instrument, "en", WAVES)
     headings = {
         column: column.title() for column in ("variable", "label", "type", "values", "missing", "waves", "source")
     }
-    text = _pdf_text(codebook_pdf(book, "Codebook", "Study, wide", headings, "Page"), tmp_path)
+    text = pdf_text(codebook_pdf(book, "Codebook", "Study, wide", headings, "Page"))
     flat = text.replace("\n", " ")
     for variable in book["variable"]:
-        # pdftotext may break a long name across two lines of its cell.
+        # The text extraction may break a long name across two lines of its cell.
         assert variable in flat or variable[:14] in flat, variable
     assert "9 = Don't know / unsure" in text and "Page 3" in text
     with pytest.raises(ValueError, match="source"):
