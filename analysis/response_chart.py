@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 from reportlab.graphics.shapes import Drawing, Line, Rect, String
 from reportlab.lib.colors import HexColor
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from analysis.charts import FONT, FONT_BOLD, register_fonts
+from analysis.charts import FONT, FONT_BOLD, register_fonts, wrap_lines
 
 _INK = HexColor("#222222")
 _AXIS = HexColor("#555555")
@@ -30,6 +31,7 @@ class ResponseChartTexts:
     axis: str
     series: Mapping[str, str]  # programme code (and "all") -> its name
     none_due: str  # under a wave with no one invited yet, e.g. "–"
+    none_yet: str  # across the plot when no wave has come due for anyone yet
     percent: str  # how the language writes a percentage: "{} %" (nb, nn) or "{}%" (en)
 
     def rate(self, share: float) -> str:
@@ -75,15 +77,24 @@ def response_drawing(bars: Sequence[ResponseBar], texts: ResponseChartTexts, wid
         raise ValueError(f"at most {len(_FILLS)} series can be told apart, not {len(series)}")
     by_key = {(bar.wave, bar.series): bar for bar in bars}
     legend_rows = (len(series) + 2) // 3
-    top, plot_height, bottom = 36 + 12 * legend_rows, 130, 34
-    height = top + plot_height + bottom
     left, right = 36, 8
+    group_width = (width - left - right) / max(1, len(waves))
+    bar_width = min(28.0, (group_width - 12) / max(1, len(series)))
+    counts = {key: f"{bar.answered}/{bar.invited}" for key, bar in by_key.items() if bar.rate is not None}
+    # Counts wider than their bar (four digits, five programmes) alternate between two rows so
+    # that neighbours never overlap.
+    staggered = any(stringWidth(label, FONT, 6) > bar_width - 1 for label in counts.values())
+    top, plot_height, bottom = 36 + 12 * legend_rows, 130, 42 if staggered else 34
+    height = top + plot_height + bottom
+    column_width = (width - left) / 3
     drawing = Drawing(width, height)
     drawing.add(String(0, height - 12, texts.title, fontName=FONT_BOLD, fontSize=10, fillColor=_INK))
     for index, code in enumerate(series):
-        x, y = left + (index % 3) * ((width - left) / 3), height - 26 - 12 * (index // 3)
+        x, y = left + (index % 3) * column_width, height - 26 - 12 * (index // 3)
         drawing.add(Rect(x, y - 1, 9, 9, fillColor=HexColor(_FILLS[index]), strokeColor=_AXIS, strokeWidth=0.5))
-        drawing.add(String(x + 13, y, texts.series.get(code, code), fontName=FONT, fontSize=8, fillColor=_INK))
+        # The full names are in the table under the chart; a long one is cut here, never overlapped.
+        name = wrap_lines(texts.series.get(code, code), FONT, 8, column_width - 18, 1)[0]
+        drawing.add(String(x + 13, y, name, fontName=FONT, fontSize=8, fillColor=_INK))
     base = bottom
     for share in (0, 0.5, 1):
         y = base + share * plot_height
@@ -92,8 +103,18 @@ def response_drawing(bars: Sequence[ResponseBar], texts: ResponseChartTexts, wid
             String(left - 4, y - 3, texts.rate(share), fontName=FONT, fontSize=7, textAnchor="end", fillColor=_AXIS)
         )
     drawing.add(String(2, base + plot_height + 6, texts.axis, fontName=FONT, fontSize=7, fillColor=_AXIS))
-    group_width = (width - left - right) / max(1, len(waves))
-    bar_width = min(28.0, (group_width - 12) / max(1, len(series)))
+    if not counts:
+        drawing.add(
+            String(
+                left + (width - left - right) / 2,
+                base + plot_height * 0.3,  # between the gridlines, not on one
+                texts.none_yet,
+                fontName=FONT,
+                fontSize=9,
+                textAnchor="middle",
+                fillColor=_INK,
+            )
+        )
     for w, wave in enumerate(waves):
         start = left + w * group_width + (group_width - bar_width * len(series)) / 2
         drawing.add(
@@ -131,8 +152,8 @@ def response_drawing(bars: Sequence[ResponseBar], texts: ResponseChartTexts, wid
             drawing.add(
                 String(
                     middle,
-                    base - 10,
-                    f"{bar.answered}/{bar.invited}",
+                    base - 10 - (8 if staggered and s % 2 else 0),
+                    counts[(wave, code)],
                     fontName=FONT,
                     fontSize=6,
                     textAnchor="middle",

@@ -334,7 +334,9 @@ def cmd_analyse(args: argparse.Namespace, settings: Settings) -> int:
 
     async def work() -> int:
         try:
-            result = await analyse_database(args.group_a, progress=_print_progress("Reading participants"))
+            result = await analyse_database(
+                args.group_a, progress=_print_progress("Reading participants"), steps=progress
+            )
         except NoPanel:
             print("The study has no participants yet: nothing to analyse.", file=sys.stderr)
             return 1

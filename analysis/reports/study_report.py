@@ -95,7 +95,7 @@ REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
     "variables": (*BASELINE_ORDER, "intercept", "group"),
     "effects": EFFECTS,
     "groups": ("a", "b", "all"),
-    "notes": ("stars", "welch", "covariate", "multiple", "response", "chi2", "t", "programmes"),
+    "notes": ("stars", "welch", "covariate", "multiple", "published", "response", "chi2", "t", "programmes"),
 }
 
 
@@ -287,6 +287,7 @@ def _prediction(result: Mapping, t: ReportTexts, number: _Numbers) -> list[Flowa
             t.headings["prediction_bivariate"],
             data_table(bivariate, [x * WIDTH for x in (0.2, 0.24, 0.07, 0.1, 0.2, 0.11, 0.08)], numeric_from=2),
         ),
+        text(t.notes["published"], NOTE),
         *_notes(
             [
                 (f"{t.groups[e['group']]}, {t.variables.get(e['predictor'], e['predictor'])}", e)
@@ -345,10 +346,12 @@ def _response(result: Mapping, t: ReportTexts, number: _Numbers) -> list[Flowabl
             ]
         )
     chart = response_drawing(response_bars(result["response"]), t.chart, width=WIDTH)
+    if len(rows) == 1:
+        return [_section(t.headings["response"], chart)]  # the chart says that nothing came due yet
     return [
         _section(t.headings["response"], chart),
         Spacer(1, 2 * mm),
-        data_table(rows, [x * WIDTH for x in (0.06, 0.26, 0.11, 0.11, 0.11, 0.11, 0.11, 0.13)], numeric_from=2),
+        data_table(rows, [x * WIDTH for x in (0.08, 0.24, 0.11, 0.11, 0.11, 0.11, 0.11, 0.13)], numeric_from=2),
         text(t.notes["response"], NOTE),
     ]
 

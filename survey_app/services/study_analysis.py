@@ -23,14 +23,18 @@ async def panel_frame(now: dt.datetime | None = None, progress: Callable[[int, i
 
 
 async def analyse_database(
-    group_a: str, now: dt.datetime | None = None, progress: Callable[[int, int], None] | None = None
+    group_a: str,
+    now: dt.datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    steps: Callable[[int, int], None] | None = None,
 ) -> dict:
-    """The analyses of the study's panel as it is at ``now``."""
+    """The analyses of the study's panel as it is at ``now``; ``progress`` counts participants
+    read, ``steps`` the analyses done."""
     now = now or utcnow()
     long = await panel_frame(now, progress)
     if long is None:
         raise NoPanel()
-    return analyse(long, group_a, snapshot=now, source="database", version=MESTRING_VERSION)
+    return analyse(long, group_a, snapshot=now, source="database", version=MESTRING_VERSION, progress=steps)
 
 
 def read_long_csv(path: Path) -> pd.DataFrame:

@@ -24,6 +24,7 @@ def chart_texts(language: str, programmes: Iterable[str], title: str) -> Respons
         axis=_("Response rate"),
         series=series,
         none_due="–",
+        none_yet=_("No wave has come due yet"),
         percent="{}%" if language == "en" else "{} %",
     )
 
@@ -116,6 +117,10 @@ def report_texts(result: dict, language: str) -> ReportTexts:
                 "is the change at the mean age. Partial eta²: .01 small, .06 medium, .14 large."
             ),
             "multiple": _("n = {n}, R² = {r2}, F({df1}, {df2}) = {F}, p {p}. Listwise complete cases."),
+            "published": _(
+                "For comparison, the study found work capacity the only significant predictor, in the extended "
+                "follow-up group only: B ≈ 4.6 hours a week per point, R² ≈ .18."
+            ),
             "response": _(
                 "Due: waves that came due for people still taking part (answered or missed); waves still open "
                 "are under way and count in neither. Response rate = answered / due."

@@ -4,6 +4,7 @@ back from the PDF's text."""
 from __future__ import annotations
 
 import copy
+import re
 
 import pandas as pd
 import pytest
@@ -196,7 +197,9 @@ def test_a_result_without_values_still_gives_a_report():
 
 
 def _texts(series):
-    return ResponseChartTexts(title="Response", axis="Rate", series=series, none_due="–", percent="{}%")
+    return ResponseChartTexts(
+        title="Response", axis="Rate", series=series, none_due="–", none_yet="Nothing due yet", percent="{}%"
+    )
 
 
 def test_the_chart_draws_one_bar_per_programme_and_wave_with_someone_due():
@@ -213,6 +216,18 @@ def test_the_chart_draws_one_bar_per_programme_and_wave_with_someone_due():
     assert svg.count("<rect") == 2 + 3 + 1  # plus the drawing's background
     for label in ("80%", "75%", "100%", "8/10", "3/4", "5/5", "–"):
         assert f">{label}<" in svg
+
+
+def test_the_chart_keeps_five_programmes_counts_apart_and_says_when_nothing_came_due():
+    series = {code: code.upper() for code in ("all", "p1", "p2", "p3", "p4")}
+    bars = [ResponseBar(wave, code, 1234, 1172) for wave in WAVES for code in series]
+    svg = svg_markup(response_drawing(bars, _texts(series)), title="t", description="d", id_prefix="r")
+    assert svg.count(">1172/1234<") == 20 and svg.count("<rect") == 5 + 20 + 1
+    # Four-digit counts are wider than a fifth of a wave's room: neighbours sit on two rows.
+    rows = set(re.findall(r'<text[^>]* y="([^"]+)"[^>]*>1172/1234<', svg))
+    assert len(rows) == 2, rows
+    empty = svg_markup(response_drawing([], _texts({})), title="t", description="d", id_prefix="e")
+    assert ">Nothing due yet<" in empty and empty.count("<rect") == 1
 
 
 def test_the_chart_refuses_more_series_than_it_can_tell_apart():
