@@ -468,16 +468,24 @@ def test_register_import_reports_lines_and_imports_all_or_nothing(tmp_path):
     assert mestring("demo", "--seed-only", "--home", str(tmp_path), home=tmp_path).returncode == 0
     database = tmp_path / "var" / "demo.sqlite3"
     env = {"MESTRING_DATABASE_URL": f"sqlite:///{database}"}
-    study_ids = [row[0] for row in sqlite3.connect(database).execute("select study_id from participant limit 2")]
+
+    def register_rows() -> list[tuple]:
+        query = "select participant, hours_before, hours_after from register_outcome order by participant"
+        return sqlite3.connect(database).execute(query).fetchall()
+
+    # The demo has register data for those enrolled a year ago or more; these two have none yet.
+    query = "select study_id from participant where id not in (select participant from register_outcome) limit 2"
+    study_ids = [row[0] for row in sqlite3.connect(database).execute(query)]
+    before = register_rows()
     bad = tmp_path / "bad.csv"
     bad.write_text(f"study_id;hours_before;hours_after\n{study_ids[0]};10;12\n{study_ids[1]};-3;12\n")
     refused_run = mestring("register", "import", str(bad), "--lang", "nb", home=tmp_path, **env)
     assert (
         refused_run.returncode == 1 and f"{bad}:3 [hours_before]: Timer kan ikke være negative." in refused_run.stderr
     )
-    assert sqlite3.connect(database).execute("select count(*) from register_outcome").fetchone()[0] == 0
+    assert register_rows() == before
     good = tmp_path / "good.csv"
     good.write_text(f"study_id,hours_before,hours_after\n{study_ids[0]},10,12\n{study_ids[1]},0,37.5\n")
     done = mestring("register", "import", str(good), home=tmp_path, **env)
     assert done.returncode == 0 and "for 2 participant(s)" in done.stdout, done.stderr
-    assert sqlite3.connect(database).execute("select count(*) from register_outcome").fetchone()[0] == 2
+    assert len(register_rows()) == len(before) + 2
