@@ -28,44 +28,11 @@ import pytest
 
 from analysis.study_analyses.baseline import ChiSquareRow, TTestRow, baseline
 from analysis.study_analyses.subjects import subjects
+from tests.study_panels import GROUP_A, t1_panel
 
-GROUP_A = "utvidet_oppfolging"
 # [R-t.test] datasets::sleep, extra (hours of extra sleep) for group 1 and group 2.
 SLEEP_1 = [0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0]
 SLEEP_2 = [1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4]
-COLUMNS = (
-    "study_id",
-    "programme",
-    "wave",
-    "months",
-    "status",
-    "gender",
-    "age_at_inclusion",
-    "hours_before",
-    "hours_after",
-    "was",
-    "rtwse_1",
-    "rtwse_2",
-    "rtwse_3",
-    "rtwexp",
-    "rtwse",
-)
-
-
-def _long(people: list[dict], status: str = "answered") -> pd.DataFrame:
-    """A T1 row per person (``group`` "a" or "b" picks the programme); absent values are empty."""
-    rows = [
-        {
-            "study_id": f"P{number:05d}",
-            "programme": GROUP_A if person["group"] == "a" else "kvp",
-            "wave": "T1",
-            "months": 0,
-            "status": status,
-            **{key: value for key, value in person.items() if key != "group"},
-        }
-        for number, person in enumerate(people)
-    ]
-    return pd.DataFrame(rows).reindex(columns=COLUMNS)
 
 
 def _rows(long: pd.DataFrame) -> dict[str, ChiSquareRow | TTestRow]:
@@ -76,7 +43,7 @@ def _sleep_panel(**others) -> pd.DataFrame:
     people = [{"group": "a", "value": value} for value in SLEEP_1] + [
         {"group": "b", "value": value} for value in SLEEP_2
     ]
-    return _long(
+    return t1_panel(
         [
             # hours_change = hours_after - hours_before = extra: the difference goes through too.
             {"group": p["group"], "age_at_inclusion": p["value"], "hours_before": 1.0, "hours_after": 1.0 + p["value"]}
@@ -118,7 +85,7 @@ def _gender_panel(table: list[list[int]]) -> pd.DataFrame:
         for code, count in enumerate(counts, start=1)
         for _ in range(count)
     ]
-    return _long(people)
+    return t1_panel(people)
 
 
 def test_gender_chi_square_matches_r_on_a_2_by_3_table():
@@ -144,7 +111,7 @@ def test_gender_chi_square_on_a_2_by_2_table_has_no_continuity_correction():
 def test_gender_code_9_is_left_out_and_only_present_categories_count():
     # 9 = "prefer not to say"; code 3 occurs in neither group, so the table is 2 x 2 again.
     long = _gender_panel([[3, 1], [1, 3]])
-    extra = _long([{"group": "a", "gender": 9}, {"group": "b", "gender": 9}, {"group": "b"}])
+    extra = t1_panel([{"group": "a", "gender": 9}, {"group": "b", "gender": 9}, {"group": "b"}])
     extra["study_id"] = ["X1", "X2", "X3"]
     row = _rows(pd.concat([long, extra], ignore_index=True))["gender"]
     assert row.statistic == pytest.approx(2.000, abs=5e-4) and row.df == 1
@@ -164,7 +131,7 @@ def test_n_differs_per_row_and_rtwexp_9_is_missing():
         {"group": "b", "age_at_inclusion": 20, "was": 8, "rtwexp": 8},
         {"group": "b", "age_at_inclusion": 25, "was": 6, "rtwexp": 6},
     ]
-    rows = _rows(_long(people))
+    rows = _rows(t1_panel(people))
     assert (rows["age_at_inclusion"].a.n, rows["age_at_inclusion"].b.n) == (3, 2)
     assert (rows["was"].a.n, rows["was"].b.n) == (2, 2)
     # "don't know" is neither a long wait (9) nor counted: a's rtwexp mean is (2 + 4) / 2.
@@ -174,7 +141,7 @@ def test_n_differs_per_row_and_rtwexp_9_is_missing():
 
 def test_drafts_and_unanswered_t1_rows_are_not_used():
     answered = _sleep_panel()
-    pending = _long([{"group": "a", "age_at_inclusion": 1000, "was": 10}] * 3, status="pending")
+    pending = t1_panel([{"group": "a", "age_at_inclusion": 1000, "was": 10}] * 3, status="pending")
     pending["study_id"] = ["D1", "D2", "D3"]
     row = _rows(pd.concat([answered, pending], ignore_index=True))
     # Age is a participant-level value (from enrolment), so it counts; T1 answers do not.
@@ -183,7 +150,9 @@ def test_drafts_and_unanswered_t1_rows_are_not_used():
 
 
 def test_too_few_cases_give_null_with_a_note_and_no_crash():
-    rows = _rows(_long([{"group": "a", "gender": 1, "was": 7}, {"group": "a", "gender": 2, "was": 5}, {"group": "b"}]))
+    rows = _rows(
+        t1_panel([{"group": "a", "gender": 1, "was": 7}, {"group": "a", "gender": 2, "was": 5}, {"group": "b"}])
+    )
     assert rows["gender"].statistic is None and rows["gender"].p is None and rows["gender"].df is None
     assert rows["gender"].note == "no gender answers in group b"
     was = rows["was"]
@@ -196,7 +165,7 @@ def test_too_few_cases_give_null_with_a_note_and_no_crash():
 
 
 def test_one_value_in_a_group_has_a_mean_but_no_sd():
-    rows = _rows(_long([{"group": "a", "was": 7}, {"group": "a", "was": 5}, {"group": "b", "was": 4}]))
+    rows = _rows(t1_panel([{"group": "a", "was": 7}, {"group": "a", "was": 5}, {"group": "b", "was": 4}]))
     assert rows["was"].b.mean == 4 and rows["was"].b.sd is None and rows["was"].statistic is None
 
 
@@ -206,7 +175,7 @@ def test_one_gender_only_gives_null_with_a_note():
 
 
 def test_no_variance_in_either_group_gives_null_but_one_constant_group_is_fine():
-    flat = _rows(_long([{"group": g, "hours_before": 0.0} for g in "aabb"]))["hours_before"]
+    flat = _rows(t1_panel([{"group": g, "hours_before": 0.0} for g in "aabb"]))["hours_before"]
     assert flat.statistic is None and flat.note.startswith("no variance")
     assert flat.a.sd == 0
     # Nobody in b worked before: the test rests on a's variance alone. Hand calculation:
@@ -214,7 +183,7 @@ def test_no_variance_in_either_group_gives_null_but_one_constant_group_is_fine()
     # t = 2 / sqrt(4 * (1/2 + 1/2)) = 1 on 2 df; Welch t = 2 / sqrt(8 / 2) = 1 on
     # df = (8/2)^2 / ((8/2)^2 / 1) = 1.
     row = _rows(
-        _long([{"group": "a", "hours_before": v} for v in (0.0, 4.0)] + [{"group": "b", "hours_before": 0.0}] * 2)
+        t1_panel([{"group": "a", "hours_before": v} for v in (0.0, 4.0)] + [{"group": "b", "hours_before": 0.0}] * 2)
     )
     hours = row["hours_before"]
     assert hours.note is None

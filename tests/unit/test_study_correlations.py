@@ -18,40 +18,10 @@ import pytest
 
 from analysis.study_analyses.correlations import correlations, pearson
 from analysis.study_analyses.subjects import subjects
+from tests.study_panels import t1_panel
 
-GROUP_A = "utvidet_oppfolging"
 X = [44.4, 45.9, 41.9, 53.3, 44.7, 44.1, 50.7, 45.2, 60.1]
 Y = [2.6, 3.1, 2.5, 5.0, 3.6, 4.0, 5.2, 2.8, 3.8]
-COLUMNS = (
-    "study_id",
-    "programme",
-    "wave",
-    "status",
-    "gender",
-    "age_at_inclusion",
-    "hours_before",
-    "hours_after",
-    "was",
-    "rtwse_1",
-    "rtwse_2",
-    "rtwse_3",
-    "rtwexp",
-    "rtwse",
-)
-
-
-def _long(people: list[dict], status: str = "answered") -> pd.DataFrame:
-    rows = [
-        {
-            "study_id": f"P{number:03d}",
-            "programme": GROUP_A if person.get("group", "a") == "a" else "kvp",
-            "wave": "T1",
-            "status": status,
-            **{key: value for key, value in person.items() if key != "group"},
-        }
-        for number, person in enumerate(people)
-    ]
-    return pd.DataFrame(rows).reindex(columns=COLUMNS)
 
 
 def _entries(long: pd.DataFrame) -> dict[tuple[str, str, str], object]:
@@ -59,7 +29,7 @@ def _entries(long: pd.DataFrame) -> dict[tuple[str, str, str], object]:
 
 
 def test_pearson_matches_r_cor_test():
-    rows = _entries(_long([{"group": "a", "was": x, "rtwse": y} for x, y in zip(X, Y, strict=True)]))
+    rows = _entries(t1_panel([{"group": "a", "was": x, "rtwse": y} for x, y in zip(X, Y, strict=True)]))
     row = rows[("all", "was", "rtwse")]
     # [R-cor.test] cor 0.5711816, p-value = 0.1082, df = 7 (n = 9)
     assert row.r == pytest.approx(0.5711816, abs=5e-8)
@@ -76,7 +46,7 @@ def test_samples_split_by_group():
     # The reference data in group b; five other people in group a.
     people = [{"group": "b", "was": x, "rtwexp": y} for x, y in zip(X, Y, strict=True)]
     people += [{"group": "a", "was": v, "rtwexp": v % 4} for v in (1, 2, 3, 5, 6)]
-    rows = _entries(_long(people))
+    rows = _entries(t1_panel(people))
     assert rows[("b", "was", "rtwexp")].r == pytest.approx(0.5711816, abs=5e-8)
     assert rows[("b", "was", "rtwexp")].n == 9
     assert rows[("a", "was", "rtwexp")].n == 5
@@ -89,7 +59,7 @@ def test_pairs_are_pairwise_complete_and_rtwexp_9_is_missing():
     for person, code in zip(people, (0, 3, 5, 1, 9, 9, None, None, None), strict=True):
         person["rtwexp"] = code
     people.append({"rtwse": 4.0, "rtwexp": 6})  # skipped was
-    rows = _entries(_long(people))
+    rows = _entries(t1_panel(people))
     assert rows[("all", "was", "rtwse")].n == 9
     assert rows[("all", "was", "rtwexp")].n == 4
     assert rows[("all", "rtwse", "rtwexp")].n == 5
@@ -99,8 +69,8 @@ def test_pairs_are_pairwise_complete_and_rtwexp_9_is_missing():
 
 
 def test_drafts_are_not_used():
-    answered = _long([{"was": x, "rtwse": y} for x, y in zip(X, Y, strict=True)])
-    draft = _long([{"was": 0, "rtwse": 10}] * 3, status="pending")
+    answered = t1_panel([{"was": x, "rtwse": y} for x, y in zip(X, Y, strict=True)])
+    draft = t1_panel([{"was": 0, "rtwse": 10}] * 3, status="pending")
     draft["study_id"] = ["D1", "D2", "D3"]
     row = _entries(pd.concat([answered, draft], ignore_index=True))[("all", "was", "rtwse")]
     assert row.n == 9 and row.r == pytest.approx(0.5711816, abs=5e-8)
@@ -114,7 +84,7 @@ def test_too_few_pairs_or_no_variance_give_null_with_a_note():
 
 
 def test_nine_entries_in_the_contract_shape():
-    rows = correlations(subjects(_long([{"was": x, "rtwse": y, "rtwexp": 1} for x, y in zip(X, Y, strict=True)])))
+    rows = correlations(subjects(t1_panel([{"was": x, "rtwse": y, "rtwexp": 1} for x, y in zip(X, Y, strict=True)])))
     assert [(row.sample, row.x, row.y) for row in rows] == [
         (sample, x, y)
         for sample in ("all", "a", "b")

@@ -24,6 +24,7 @@ import pytest
 
 from analysis.study_analyses.reliability import cronbach_alpha, reliability
 from analysis.study_analyses.subjects import subjects
+from tests.study_panels import t1_panel
 
 # [ZHAW] Q1, Q2, Q3 of ten respondents.
 ZHAW = {
@@ -46,40 +47,16 @@ WIDE_MISSING = [
     [1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0],
     [1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0],
 ]
-COLUMNS = (
-    "study_id",
-    "programme",
-    "wave",
-    "status",
-    "gender",
-    "age_at_inclusion",
-    "hours_before",
-    "hours_after",
-    "was",
-    "rtwse_1",
-    "rtwse_2",
-    "rtwse_3",
-    "rtwexp",
-    "rtwse",
-)
 
 
-def _long(items: dict[str, list], wave: str = "T1", status: str = "answered", prefix: str = "P") -> pd.DataFrame:
-    n = len(next(iter(items.values())))
-    rows = pd.DataFrame(
-        {
-            "study_id": [f"{prefix}{i:03d}" for i in range(n)],
-            "programme": "kvp",
-            "wave": wave,
-            "status": status,
-            **items,
-        }
-    )
-    return rows.reindex(columns=COLUMNS)
+def _respondents(items: dict[str, list]) -> list[dict]:
+    """The published data come item by item; the shared builder takes them person by person."""
+    # All in kvp: reliability() pools every answered T1 case, so the programme plays no part.
+    return [{"group": "b", **dict(zip(items, answers, strict=True))} for answers in zip(*items.values(), strict=True)]
 
 
 def test_alpha_of_three_items_matches_ltm():
-    result = reliability(subjects(_long(ZHAW))).rtwse
+    result = reliability(subjects(t1_panel(_respondents(ZHAW)))).rtwse
     # [ZHAW] ltm::cronbach.alpha -> 0.773; by the variance formula 0.7734375.
     assert result.alpha == pytest.approx(0.773, abs=5e-4)
     assert result.alpha == pytest.approx(0.7734375, abs=1e-12)
@@ -93,7 +70,7 @@ def test_alpha_agrees_with_an_exact_hand_calculation():
     k = Fraction(len(items))
     exact = k / (k - 1) * (1 - sum(variance(item) for item in items) / variance(total))
     assert exact == Fraction(99, 128)  # = 0.7734375
-    assert reliability(subjects(_long(ZHAW))).rtwse.alpha == pytest.approx(float(exact), abs=1e-15)
+    assert reliability(subjects(t1_panel(_respondents(ZHAW)))).rtwse.alpha == pytest.approx(float(exact), abs=1e-15)
 
 
 def test_listwise_deletion_matches_psych_alpha_complete_obs():
@@ -107,27 +84,35 @@ def test_listwise_deletion_matches_psych_alpha_complete_obs():
 def test_only_complete_answered_t1_cases_count():
     items = {column: [*values, None] for column, values in ZHAW.items()}
     items["rtwse_3"][-1] = 3  # an eleventh respondent skipped two items: left out listwise
-    answered = _long(items)
+    answered = t1_panel(_respondents(items))
     # Later waves and a pending T1 that carries values (a draft in an edited CSV) are not T1 answers.
-    later = _long({column: [10] * 4 for column in ZHAW}, wave="T2")
-    draft = _long({"rtwse_1": [1, 10], "rtwse_2": [10, 1], "rtwse_3": [5, 5]}, status="pending", prefix="D")
+    later = t1_panel(_respondents({column: [10] * 4 for column in ZHAW}), wave="T2")
+    draft = t1_panel(
+        _respondents({"rtwse_1": [1, 10], "rtwse_2": [10, 1], "rtwse_3": [5, 5]}), status="pending", prefix="D"
+    )
     long = pd.concat([answered, later, draft], ignore_index=True)
     result = reliability(subjects(long)).rtwse
     assert result.n == 10 and result.alpha == pytest.approx(0.7734375, abs=1e-12)
 
 
 def test_too_few_cases_or_no_variance_give_null_with_a_note():
-    one = reliability(subjects(_long({"rtwse_1": [3, 4], "rtwse_2": [3, None], "rtwse_3": [3, 5]}))).rtwse
+    one = reliability(
+        subjects(t1_panel(_respondents({"rtwse_1": [3, 4], "rtwse_2": [3, None], "rtwse_3": [3, 5]})))
+    ).rtwse
     assert one.alpha is None and one.n == 1 and one.items == 3
     assert one.note == "fewer than 2 cases with every item answered"
-    flat = reliability(subjects(_long({"rtwse_1": [4, 4], "rtwse_2": [5, 5], "rtwse_3": [6, 6]}))).rtwse
+    flat = reliability(
+        subjects(t1_panel(_respondents({"rtwse_1": [4, 4], "rtwse_2": [5, 5], "rtwse_3": [6, 6]})))
+    ).rtwse
     assert flat.alpha is None and flat.n == 2 and flat.note == "no variance in the sum score"
-    nobody = reliability(subjects(_long({"rtwse_1": [None], "rtwse_2": [None], "rtwse_3": [None]}))).rtwse
+    nobody = reliability(
+        subjects(t1_panel(_respondents({"rtwse_1": [None], "rtwse_2": [None], "rtwse_3": [None]})))
+    ).rtwse
     assert nobody.alpha is None and nobody.n == 0
 
 
 def test_the_contract_shape():
-    plain = dataclasses.asdict(reliability(subjects(_long(ZHAW))))
+    plain = dataclasses.asdict(reliability(subjects(t1_panel(_respondents(ZHAW)))))
     assert list(plain) == ["rtwse"] and list(plain["rtwse"]) == ["alpha", "n", "items", "note"]
     assert type(plain["rtwse"]["alpha"]) is float and not isinstance(plain["rtwse"]["alpha"], np.floating)
     json.dumps(plain, allow_nan=False)
@@ -135,4 +120,4 @@ def test_the_contract_shape():
 
 def test_missing_items_are_named():
     with pytest.raises(ValueError, match="rtwse_3"):
-        reliability(subjects(_long(ZHAW)).drop(columns=["rtwse_3"]))
+        reliability(subjects(t1_panel(_respondents(ZHAW))).drop(columns=["rtwse_3"]))
