@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
 
+import anyio
 import pandas as pd
 
 from analysis.study_analyses.analyse import analyse
@@ -34,7 +36,13 @@ async def analyse_database(
     long = await panel_frame(now, progress)
     if long is None:
         raise NoPanel()
-    return analyse(long, group_a, snapshot=now, source="database", version=MESTRING_VERSION, progress=steps)
+    # Seconds of pandas and statsmodels on a large panel: off the event loop, so that a web
+    # worker goes on answering others meanwhile.
+    return await anyio.to_thread.run_sync(
+        functools.partial(
+            analyse, long, group_a, snapshot=now, source="database", version=MESTRING_VERSION, progress=steps
+        )
+    )
 
 
 def read_long_csv(path: Path) -> pd.DataFrame:

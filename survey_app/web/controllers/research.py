@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
+import anyio
 from litestar import Controller, Request, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import UploadFile
@@ -84,7 +85,7 @@ class ResearchController(Controller):
         result = await study_analyses(group_a)
         language = request_language(request)
         return Response(
-            study_report(result, language),
+            await anyio.to_thread.run_sync(study_report, result, language),
             media_type="application/pdf",
             headers={"Content-Disposition": f'attachment; filename="mestring-analyses-{language}.pdf"'},
         )
