@@ -81,7 +81,7 @@ def report_texts(result: dict, language: str) -> ReportTexts:
             "r": "r",
             "wave": _("Wave"),
             "programme": _("Programme"),
-            "invited": _("Due"),
+            "invited": _("Came due"),
             "answered": _("Answered"),
             "missed": _("Missed"),
             "pending": _("Under way"),
@@ -122,8 +122,8 @@ def report_texts(result: dict, language: str) -> ReportTexts:
                 "follow-up group only: B ≈ 4.6 hours a week per point, R² ≈ .18."
             ),
             "response": _(
-                "Due: waves that came due for people still taking part (answered or missed); waves still open "
-                "are under way and count in neither. Response rate = answered / due."
+                "Came due: waves that came due for people still taking part (answered or missed); waves still open "
+                "are under way and count in neither. Response rate = answered / came due."
             ),
             "programmes": _(
                 "Group a is the experimental programme, group b every other programme. Values at baseline come "
