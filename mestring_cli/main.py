@@ -229,6 +229,20 @@ def cmd_enrol(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(_with_database(settings, work))
 
 
+def _from_panel_csv(path: str, use: Callable[[Path], object]):
+    """``use(path)`` on a long-format panel CSV a person gave, or None after saying on stderr
+    why the file cannot be used."""
+    import pandas as pd
+
+    try:
+        return use(Path(path))
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        print(f"{path}: cannot read the file as CSV ({exc})", file=sys.stderr)
+    except ValueError as exc:
+        print(f"{path}: {exc}", file=sys.stderr)
+    return None
+
+
 def cmd_suggest(args: argparse.Namespace, settings: Settings) -> int:
     """The follow-up suggestion for every participant, from the database or from a long-format
     panel CSV, as JSON (one entry per study ID; no names)."""
@@ -240,18 +254,10 @@ def cmd_suggest(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{args.rules}: {exc}", file=sys.stderr)
         return 2
     if args.input:
-        import pandas as pd
+        from survey_app.services.study_analysis import read_long_csv
 
-        try:
-            frame = pd.read_csv(args.input, dtype=str, keep_default_na=False, na_values=[""])
-            entries = suggest_panel(frame, rules)
-        except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            print(f"{args.input}: cannot read the file as CSV ({exc})", file=sys.stderr)
-            return 2
-        except ValueError as exc:
-            print(f"{args.input}: {exc}", file=sys.stderr)
-            return 2
-        return _write_suggestions(args.json, entries, rules.version)
+        entries = _from_panel_csv(args.input, lambda path: suggest_panel(read_long_csv(path), rules))
+        return 2 if entries is None else _write_suggestions(args.json, entries, rules.version)
 
     from survey_app.services.suggestions import all_suggestions
 
@@ -316,19 +322,10 @@ def cmd_analyse(args: argparse.Namespace, settings: Settings) -> int:
             return 2
     progress = _print_progress("Analyses")
     if args.input:
-        import pandas as pd
-
         from survey_app.services.study_analysis import analyse_file
 
-        try:
-            result = analyse_file(Path(args.input), args.group_a, progress=progress)
-        except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            print(f"{args.input}: cannot read the file as CSV ({exc})", file=sys.stderr)
-            return 2
-        except ValueError as exc:
-            print(f"{args.input}: {exc}", file=sys.stderr)
-            return 2
-        return _write_analyses(args, result)
+        result = _from_panel_csv(args.input, lambda path: analyse_file(path, args.group_a, progress=progress))
+        return 2 if result is None else _write_analyses(args, result)
 
     from survey_app.services.study_analysis import NoPanel, analyse_database
 
@@ -349,11 +346,8 @@ def cmd_analyse(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _write_analyses(args: argparse.Namespace, result: dict) -> int:
-    text = json.dumps(result, ensure_ascii=False, indent=2)
-    if args.json == "-" or not (args.json or args.pdf):
-        print(text)
-    elif args.json:
-        Path(args.json).write_text(text + "\n", encoding="utf-8")
+    if args.json or not args.pdf:
+        _write_json(args.json, result)
     if args.pdf:
         from survey_app.services.study_report import study_report
 
@@ -394,12 +388,17 @@ def cmd_power(args: argparse.Namespace, settings: Settings | None) -> int:
     return 0
 
 
-def _write_suggestions(path: str, entries: list[dict], rule_set: str) -> int:
-    text = json.dumps(entries, ensure_ascii=False, indent=2, default=str)
-    if path == "-":
+def _write_json(path: str | None, data: object) -> None:
+    """JSON to the file ``path``, or to stdout for ``-`` (or no path)."""
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    if path in (None, "-"):
         print(text)
     else:
         Path(path).write_text(text + "\n", encoding="utf-8")
+
+
+def _write_suggestions(path: str, entries: list[dict], rule_set: str) -> int:
+    _write_json(path, entries)
     levels = Counter(entry["level"] for entry in entries)
     summary = ", ".join(f"{levels[level]} {level}" for level in ("intensive", "increased", "standard"))
     print(f"{len(entries)} participant(s) under rule set {rule_set}: {summary}.", file=sys.stderr)

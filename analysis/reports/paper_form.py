@@ -215,7 +215,7 @@ def _decorate(canvas, document) -> None:
     form: PaperForm | None = getattr(document, "current_form", None)
     if form is None:
         return
-    texts: PaperFormTexts = document.texts
+    texts: PaperFormTexts = document.texts_by_language[form.language]
     canvas.saveState()
     top = A4[1] - 12 * mm
     canvas.setFont(FONT_BOLD, 12)
@@ -267,17 +267,6 @@ def paper_forms_pdf(
             story.append(PageBreak())
         story += _cover(form)
         story += _questionnaire(form, instrument, texts[form.language])
-    # The page decoration reads the texts of the form being drawn.
-    document.texts = _ByForm(texts, document)  # type: ignore[attr-defined]
+    document.texts_by_language = texts  # type: ignore[attr-defined]  # read by _decorate
     document.build(story)
     return buffer.getvalue()
-
-
-class _ByForm:
-    """The texts of the form whose page is being drawn (forms may differ in language)."""
-
-    def __init__(self, texts: dict[str, PaperFormTexts], document) -> None:
-        self._texts, self._document = texts, document
-
-    def __getattr__(self, name: str) -> str:
-        return getattr(self._texts[self._document.current_form.language], name)
