@@ -22,6 +22,7 @@ from survey_app.services.studies import current_study, study_for_writing
 
 REGISTER_COLUMNS = ("study_id", "hours_before", "hours_after")
 HOURS_FIELDS = ("hours_before", "hours_after")
+_COLUMN_ORDER = {column: index for index, column in enumerate(REGISTER_COLUMNS)}
 # A mean of more than 80 hours a week over a year is a typing error, not a job.
 MAX_HOURS = 80.0
 
@@ -69,13 +70,8 @@ def check_register_file(
     first_line: dict[str, int] = {}
     for line, fields in rows:
         study_id = fields.get("study_id", "").strip().upper()
-        if not looks_like_study_id(study_id):
-            errors.append(LineError(line, "study_id", N_("Write the study ID, such as 7K3Q-9PXA.")))
-            continue
-        if study_id in first_line:
-            errors.append(LineError(line, "study_id", N_("The same study ID appears on an earlier line.")))
-            continue
-        first_line[study_id] = line
+        # The hours are checked on every line, also one whose study ID is wrong: every problem
+        # of the file is named at once, not one round of corrections at a time.
         hours = {}
         for field in HOURS_FIELDS:
             value = _hours(fields.get(field, ""))
@@ -84,7 +80,13 @@ def check_register_file(
             hours[field] = value
         if all(hours[field] is None for field in HOURS_FIELDS):
             errors.append(LineError(line, "hours_before", N_("The line has no hours, neither before nor after.")))
-        values[study_id] = hours
+        if not looks_like_study_id(study_id):
+            errors.append(LineError(line, "study_id", N_("Write the study ID, such as 7K3Q-9PXA.")))
+        elif study_id in first_line:
+            errors.append(LineError(line, "study_id", N_("The same study ID appears on an earlier line.")))
+        else:
+            first_line[study_id] = line
+            values[study_id] = hours
     return values, errors, first_line
 
 
@@ -122,7 +124,8 @@ async def _write(
         if study_id not in known:
             errors.append(LineError(line, "study_id", N_("No participant has this study ID.")))
     if errors:
-        raise RegisterImportRejected(sorted(errors, key=lambda error: (error.line, error.field)))
+        # Line by line, and within a line in the file's column order.
+        raise RegisterImportRejected(sorted(errors, key=lambda error: (error.line, _COLUMN_ORDER.get(error.field, -1))))
     earlier = {
         row["participant"]: row
         for row in await RegisterOutcome.select().where(RegisterOutcome.participant.is_in(list(known.values()) or [0]))

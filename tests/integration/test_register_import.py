@@ -52,6 +52,23 @@ async def test_each_kind_of_bad_line_is_reported_and_nothing_is_written(db, line
     assert await _stored() == {} and await AuditEvent.count() == audits
 
 
+async def test_every_problem_of_a_line_is_named_in_the_files_column_order(db):
+    [a] = await _people(1)
+    text = "study_id;hours_before;hours_after\n" + f"{a};5;6\n{a};abc;90\nnot an id!;-1;2\nXXXX-XXXX;1;81\n"
+    with pytest.raises(RegisterImportRejected) as rejected:
+        await import_register(text, "register.csv", audit.COMMAND_LINE)
+    assert [(error.line, error.field) for error in rejected.value.errors] == [
+        (3, "study_id"),
+        (3, "hours_before"),
+        (3, "hours_after"),
+        (4, "study_id"),
+        (4, "hours_before"),
+        (5, "study_id"),
+        (5, "hours_after"),
+    ]
+    assert await _stored() == {}
+
+
 async def test_a_good_file_is_imported_and_a_second_one_replaces_with_an_audit_entry(db):
     a, b, c = await _people()
     first = await import_register(
