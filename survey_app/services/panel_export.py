@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 
+import anyio
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -259,7 +260,8 @@ async def write_panel(
     table = pd.concat(whole, ignore_index=True) if whole else template
     labels = panel_labels(instrument, list(table.columns), lang, study.wave_labels)
     if file_format in ("dta", "sav"):
-        table = _write_labelled(table, path, file_format, labels, study.wave_labels)
+        # Seconds for a large panel: in a worker thread, so that the web app goes on answering.
+        table = await anyio.to_thread.run_sync(_write_labelled, table, path, file_format, labels, study.wave_labels)
     elif written == 0 and file_format == "csv":
         table.to_csv(path, index=False)
     elif written == 0:
@@ -268,5 +270,6 @@ async def write_panel(
     if file_format == "dta":
         book["variable"] = [_stata_name(column, study.wave_labels) for column in book["variable"]]
     book.to_csv(codebook_path(path), index=False)
-    codebook_pdf_path(path).write_bytes(_codebook_pdf(book, study, shape, file_format, lang, now or utcnow()))
+    pdf = await anyio.to_thread.run_sync(_codebook_pdf, book, study, shape, file_format, lang, now or utcnow())
+    codebook_pdf_path(path).write_bytes(pdf)
     return written
