@@ -291,6 +291,46 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(_with_database(settings, work))
 
 
+def cmd_paper_forms(args: argparse.Namespace, settings: Settings) -> int:
+    """Paper forms (or reminder letters) to post, in one PDF, each recorded as printed."""
+    from survey_app.services.errors import NotFound
+    from survey_app.services.paper_forms import print_due_forms, print_due_reminders, print_form
+    from survey_app.services.studies import current_study
+
+    out = Path(args.out)
+    if not out.parent.is_dir():
+        print(f"{out.parent}: no such folder", file=sys.stderr)
+        return 2
+    if bool(args.study_id) != bool(args.wave):
+        print("Give --study-id and --wave together.", file=sys.stderr)
+        return 2
+    if bool(args.study_id) + args.due + args.reminders != 1:
+        print("Choose one: --due, --reminders, or --study-id with --wave.", file=sys.stderr)
+        return 2
+
+    async def work() -> int:
+        study = await current_study()
+        if args.study_id:
+            try:
+                printed = await print_form(None, study, args.study_id, args.wave)
+            except NotFound:
+                print(f"{args.study_id} {args.wave}: no open paper questionnaire with this study ID and wave.")
+                return 1
+        elif args.due:
+            printed = await print_due_forms(None, study, progress=_print_progress("Laying out forms"))
+        else:
+            printed = await print_due_reminders(None, study, progress=_print_progress("Laying out letters"))
+        if not printed.study_ids:
+            print("Nothing is due: no file written.", file=sys.stderr)
+            return 0
+        out.write_bytes(printed.pdf)
+        what = "reminder letter(s)" if args.reminders else ("form(s), reprinted" if printed.reprint else "form(s)")
+        print(f"Wrote {len(printed.study_ids)} {what} to {out}; recorded as printed.", file=sys.stderr)
+        return 0
+
+    return asyncio.run(_with_database(settings, work))
+
+
 def cmd_register_import(args: argparse.Namespace, settings: Settings) -> int:
     """Register data from a CSV file: all lines or none."""
     from survey_app.services import audit
@@ -589,7 +629,12 @@ def build_parser() -> argparse.ArgumentParser:
     add.set_defaults(run=cmd_user_add)
 
     p = commands.add_parser("enrol", help="enrol a cohort from a CSV file (all rows or none)")
-    p.add_argument("--csv", required=True, metavar="FILE", help="columns: " + ", ".join(CSV_COLUMNS))
+    p.add_argument(
+        "--csv",
+        required=True,
+        metavar="FILE",
+        help="columns: " + ", ".join(CSV_COLUMNS) + " (and postal_address, needed for paper)",
+    )
     p.add_argument("--lang", choices=LANGUAGES, default="en", help="language of error messages")
     p.set_defaults(run=cmd_enrol)
 
@@ -632,6 +677,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--contact-name", metavar="NAME", help="the contact person named in every invitation")
     p.add_argument("--contact-email", metavar="EMAIL")
     p.add_argument("--contact-phone", metavar="PHONE")
+    p.add_argument(
+        "--double-entry", choices=("on", "off"), help="returned paper forms typed in by two people and compared"
+    )
     p.add_argument("--lang", choices=LANGUAGES, default="en", help="language of error messages")
     p.set_defaults(run=cmd_study)
 
@@ -653,6 +701,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("nb", "en"), default="nb", help="language of the labels and the codebook")
     p.add_argument("--out", required=True, metavar="PATH", help="the file to write")
     p.set_defaults(run=cmd_export)
+
+    p = commands.add_parser(
+        "paper-forms", help="print paper questionnaires or reminder letters to post (one PDF; each print is recorded)"
+    )
+    p.add_argument("--due", action="store_true", help="every paper form due: open waves with no form printed yet")
+    p.add_argument("--reminders", action="store_true", help="every reminder letter due for a form not back yet")
+    p.add_argument("--study-id", metavar="ID", help="one job seeker's form (a reprint if printed before), with --wave")
+    p.add_argument("--wave", metavar="LABEL", help="the wave of --study-id, such as T2")
+    p.add_argument("--out", required=True, metavar="FILE.pdf", help="the PDF to write")
+    p.set_defaults(run=cmd_paper_forms)
 
     p = commands.add_parser("register", help="register data: mean hours worked per week before and after")
     register_commands = p.add_subparsers(dest="register_command", metavar="ACTION", required=True)

@@ -29,12 +29,16 @@ async def make_staff(email: str, role: str = "specialist", name: str | None = No
     return await create_staff(email, PASSWORD, role, display_name=name)
 
 
+TEST_ADDRESS = "Testveien 1\n0150 Oslo"
+
+
 async def enrol_person(
     specialist: StaffPrincipal,
     name: str = "Test Person",
     email: str | None = "test.person@example.com",
     *,
     contact_mode: str = "email",
+    postal_address: str | None = None,
     programme: str = "utvidet_oppfolging",
     language: str = "nb",
     enrolled_on: dt.date | None = None,
@@ -50,6 +54,8 @@ async def enrol_person(
         {
             "name": name,
             "email": email or "",
+            # Paper needs an address; a test of that rule passes one that is empty.
+            "postal_address": TEST_ADDRESS if postal_address is None and contact_mode == "paper" else postal_address,
             "language": language,
             "programme": programme,
             "contact_mode": contact_mode,

@@ -93,6 +93,9 @@ class Study(Table, tablename="study"):
     contact_phone = Varchar(length=40, default="")
     # The name invitations come from (the address is MESTRING_MAIL_FROM's); empty: its own.
     sender_name = Varchar(length=200, default="")
+    # Returned paper forms are typed in twice, by two people, before they count (see
+    # services/paper_entry.py); a study may turn that off.
+    double_entry = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
 
 
@@ -122,6 +125,8 @@ class ParticipantIdentity(Table, tablename="participant_identity"):
     # Lower-cased copy so that duplicate enrolments are found however the address was typed.
     email_normalised = Varchar(length=254, null=True, default=None, index=True)
     phone = Varchar(length=40, null=True, default=None)
+    # Where paper forms go: the lines under the name on the envelope, as typed.
+    postal_address = Text(null=True, default=None)
     # Why the person left the study, in their own words (or the specialist's note of them):
     # free text that may say anything about a life, so it lives with the identifying data.
     withdrawal_reason = Varchar(length=500, null=True, default=None)
@@ -218,6 +223,39 @@ class OutgoingMessage(Table, tablename="outgoing_message"):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
+class PaperPrint(Table, tablename="paper_print"):
+    """A paper form or reminder letter printed for one wave (paper mode).
+
+    ``kind`` is ``form`` or ``reminder``; ``sequence`` numbers the reminders (0 for the form).
+    The first print of each (wave, kind, sequence) is unique (a partial index), so two people
+    printing the due forms at once print each form once; a ``reprint`` may follow any time.
+    """
+
+    wave = ForeignKey(references=Wave, on_delete=OnDelete.cascade, index=True)
+    kind = Varchar(length=10)
+    sequence = SmallInt(default=0)
+    reprint = Boolean(default=False)
+    printed_by = ForeignKey(references=Staff, on_delete=OnDelete.set_null, null=True)
+    printed_at = Timestamptz(default=TimestamptzNow())
+
+
+class PaperEntry(Table, tablename="paper_entry"):
+    """One person's typing-in of a returned paper form: the first or second entry (``round``
+    1 or 2), or the resolution of their mismatches (3). Unique per (wave, round).
+
+    ``entry_json`` holds, per item that applied, ``{"mark": "answered" | "not_answered" |
+    "unreadable", "value": ...}``; only a verified entry becomes the wave's answers.
+    """
+
+    wave = ForeignKey(references=Wave, on_delete=OnDelete.cascade, index=True)
+    round = SmallInt()
+    entered_by = ForeignKey(references=Staff, on_delete=OnDelete.set_null, null=True)
+    entered_at = Timestamptz(default=TimestamptzNow())
+    language = Varchar(length=5)
+    instrument_version = Varchar(length=40)
+    entry_json = Text()
+
+
 class RegisterOutcome(Table, tablename="register_outcome"):
     """Register data (mean hours worked per week), kept apart from answers."""
 
@@ -254,6 +292,8 @@ ALL_TABLES: tuple[type[Table], ...] = (
     Answer,
     LinkToken,
     OutgoingMessage,
+    PaperPrint,
+    PaperEntry,
     RegisterOutcome,
     AuditEvent,
 )

@@ -35,6 +35,19 @@ def visible_participants(viewer: StaffPrincipal, participant=Participant, *, own
     return participant.specialist == viewer.id
 
 
+def visible_participants_sql(viewer: StaffPrincipal, participant: str = "p") -> tuple[str, dict[str, object]]:
+    """:func:`visible_participants` for a raw query: a condition on the participant table's
+    alias ``participant`` and its parameters (the office is compared by a subquery)."""
+    if viewer.role != "specialist":
+        return "1 = 0", {}
+    if viewer.leads_office:
+        return (
+            f"{participant}.specialist IN (SELECT id FROM staff WHERE office = {{viewer_office}})",
+            {"viewer_office": viewer.office},
+        )
+    return f"{participant}.specialist = {{viewer_id}}", {"viewer_id": viewer.id}
+
+
 def check_study_id(study_id: str) -> None:
     """Junk in a URL (a NUL, a very long string) is answered like an unknown study ID."""
     if not looks_like_study_id(study_id):

@@ -340,6 +340,7 @@ class ParticipantDetail:
     caseload_size: int
     email: str | None
     phone: str | None
+    postal_address: str | None
     language: str
     consent_date: dt.date
     consent_version: str
@@ -374,6 +375,7 @@ async def participant_detail(
             *_ENTRY_COLUMNS,
             ParticipantIdentity.email,
             ParticipantIdentity.phone,
+            ParticipantIdentity.postal_address,
             ParticipantIdentity.participant.language,
             ParticipantIdentity.participant.consent_date,
             ParticipantIdentity.participant.consent_version,
@@ -413,6 +415,7 @@ async def participant_detail(
         caseload_size=len(entries),
         email=row["email"],
         phone=row["phone"],
+        postal_address=row["postal_address"],
         language=row["participant"]["language"],
         consent_date=row["participant"]["consent_date"],
         consent_version=row["participant"]["consent_version"],

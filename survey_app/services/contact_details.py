@@ -1,7 +1,11 @@
-"""Correcting a job seeker's contact details (name, e-mail, phone, language).
+"""Correcting a job seeker's contact details (name, e-mail, postal address, phone, language)
+and switching how they answer (e-mail link or paper) at any time.
 
 The audit entry names the fields that changed, never their old or new values: the audit log
-holds no identifying data.
+holds no identifying data (the channel is not identifying, so a switch records both ends).
+Nothing else follows a switch by hand: the dispatcher writes messages only for e-mail
+participants and cancels the queued ones of anyone now on paper, and the paper-forms list
+shows whoever is on paper now.
 """
 
 from __future__ import annotations
@@ -10,12 +14,21 @@ from collections.abc import Mapping
 
 from survey_app.db.engine import raw_query, row_lock, transactional
 from survey_app.db.tables import Participant, ParticipantIdentity
-from survey_app.services import audit
+from survey_app.services import audit, messaging
 from survey_app.services.access import NOT_IN_CASELOAD, visible_participant_id
-from survey_app.services.enrolment import DUPLICATE_IN_CASELOAD, ContactDetails, active_emails, check_contact
+from survey_app.services.calendar import utcnow
+from survey_app.services.enrolment import (
+    CHOOSE_CONTACT_MODE,
+    CONTACT_MODES,
+    DUPLICATE_IN_CASELOAD,
+    ContactDetails,
+    active_emails,
+    check_contact,
+)
 from survey_app.services.errors import InvalidInput, NotFound
 from survey_app.services.staff import StaffPrincipal
 from survey_app.services.studies import study_by_id
+from survey_app.services.validation import clean_text
 
 
 async def contact_details(viewer: StaffPrincipal, study_id: str, *, viewed_as: str | None = None) -> ContactDetails:
@@ -29,20 +42,28 @@ async def contact_details(viewer: StaffPrincipal, study_id: str, *, viewed_as: s
             ParticipantIdentity.name,
             ParticipantIdentity.email,
             ParticipantIdentity.phone,
+            ParticipantIdentity.postal_address,
             ParticipantIdentity.participant.language,
+            ParticipantIdentity.participant.contact_mode,
         )
         .where(ParticipantIdentity.participant == participant_id)
         .output(nested=True)
         .first()
     )
     return ContactDetails(
-        name=row["name"], email=row["email"], phone=row["phone"], language=row["participant"]["language"]
+        name=row["name"],
+        email=row["email"],
+        phone=row["phone"],
+        language=row["participant"]["language"],
+        postal_address=row["postal_address"],
+        contact_mode=row["participant"]["contact_mode"],
     )
 
 
 @transactional
 async def correct_contact(viewer: StaffPrincipal, study_id: str, raw: Mapping[str, object]) -> tuple[str, ...]:
-    """Store corrected contact details; returns the names of the fields that changed.
+    """Store corrected contact details and the channel (``contact_mode``; kept as it is when
+    ``raw`` lacks it); returns the names of the fields that changed.
 
     Raises :class:`InvalidInput` for bad fields, or when another active job seeker of the same
     specialist has the new address (as at enrolment: nothing is said about other caseloads).
@@ -61,12 +82,17 @@ async def correct_contact(viewer: StaffPrincipal, study_id: str, raw: Mapping[st
     await raw_query(f"SELECT id FROM staff WHERE id = {{id}} {row_lock('staff')}", id=viewer.id)
     study = await study_by_id(participant["study"])
     errors: dict[str, str] = {}
-    new = check_contact(raw, study, participant["contact_mode"], errors)
+    contact_mode = clean_text(raw.get("contact_mode"), 10) or participant["contact_mode"]
+    if contact_mode not in CONTACT_MODES:
+        errors["contact_mode"] = CHOOSE_CONTACT_MODE
+    new = check_contact(raw, study, contact_mode, errors)
     if errors:
         raise InvalidInput(errors)
     old = await contact_details(viewer, study_id)
     changed = tuple(
-        field for field in ("name", "email", "phone", "language") if getattr(old, field) != getattr(new, field)
+        field
+        for field in ("name", "email", "postal_address", "phone", "language", "contact_mode")
+        if getattr(old, field) != getattr(new, field)
     )
     if not changed:
         return ()
@@ -82,11 +108,17 @@ async def correct_contact(viewer: StaffPrincipal, study_id: str, raw: Mapping[st
             ParticipantIdentity.email: new.email,
             ParticipantIdentity.email_normalised: new.email.lower() if new.email else None,
             ParticipantIdentity.phone: new.phone,
+            ParticipantIdentity.postal_address: new.postal_address,
         }
     ).where(ParticipantIdentity.participant == participant_id)
-    if "language" in changed:
-        await Participant.update({Participant.language: new.language}).where(Participant.id == participant_id)
-    await audit.record(
-        audit.Actor.staff(viewer.id), "participant.contact_update", "participant", study_id, {"fields": list(changed)}
-    )
+    if {"language", "contact_mode"} & set(changed):
+        await Participant.update(
+            {Participant.language: new.language, Participant.contact_mode: new.contact_mode}
+        ).where(Participant.id == participant_id)
+    if "contact_mode" in changed and new.contact_mode == "email":
+        await messaging.requeue_paper_invitations(participant_id, utcnow())
+    details: dict[str, object] = {"fields": list(changed)}
+    if "contact_mode" in changed:
+        details["contact_mode"] = {"from": old.contact_mode, "to": new.contact_mode}
+    await audit.record(audit.Actor.staff(viewer.id), "participant.contact_update", "participant", study_id, details)
     return changed

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from survey_app.db.engine import write_transaction
-from survey_app.db.tables import LinkToken, OutgoingMessage, Participant, RegisterOutcome, Staff, Wave
+from survey_app.db.tables import LinkToken, OutgoingMessage, PaperPrint, Participant, RegisterOutcome, Staff, Wave
 from survey_app.services import audit, offices, staff
 from survey_app.services.answering import record_complete_response, save_page, withdraw_participant
 from survey_app.services.calendar import utcnow
@@ -105,6 +105,14 @@ _LAST = (
     "Aas",
 )
 PEOPLE_PER_SPECIALIST = 12
+_STREETS = ("Storgata", "Kirkeveien", "Skolegata", "Fjordveien", "Bjørkeveien", "Sjøgata", "Elvegata")
+_PLACES = ("0557 Oslo", "5003 Bergen", "7011 Trondheim", "9008 Tromsø", "4006 Stavanger", "3015 Drammen")
+
+
+def _postal_address(number: int) -> str:
+    """A made-up address, drawn from the person's number rather than the random stream so
+    that the demo's people and answers stay as they were before addresses existed."""
+    return f"{_STREETS[number % len(_STREETS)]} {number % 97 + 1}\n{_PLACES[number % len(_PLACES)]}"
 
 
 @dataclass(frozen=True)
@@ -120,6 +128,8 @@ class Showcase:
     waves: tuple[object, ...]
     contact_mode: str = "email"
     withdraw: bool = False
+    # Paper mode: the T1 form was printed this many days ago (None: not printed yet).
+    form_printed_days_ago: int | None = None
 
 
 SHOWCASES = (
@@ -147,6 +157,10 @@ SHOWCASES = (
     Showcase("Kristin Moe", 1, 200, ((6, (6, 7, 6), 4, 0),), withdraw=True),
     # Left the three measures unanswered.
     Showcase("Leif Tangen", 1, 30, ((None, (None, None, 5), None, 0),)),
+    # On paper, enrolled four days ago: the T1 form is due for printing.
+    Showcase("Marit Post", 0, 4, (), contact_mode="paper"),
+    # On paper, the form printed ten days ago and not back: a reminder letter is due.
+    Showcase("Nils Brevik", 0, 12, (), contact_mode="paper", form_printed_days_ago=10),
 )
 _FIRST_PAGE = ("was", "rtwse_1", "rtwse_2", "rtwse_3", "rtwexp")
 
@@ -241,6 +255,7 @@ async def seed_demo(progress: Callable[[int, int], None] | None = None, seed: in
         entry = EnrolmentInput(
             name=f"{first} {last}",
             email=f"{first.lower().replace('ø', 'o')}.{last.lower().replace('ø', 'o')}@example.com",
+            postal_address=_postal_address(index),
             phone=None,
             language=rng.choice(["nb"] * 8 + ["nn", "en"]),
             programme=rng.choice(["utvidet_oppfolging"] * 4 + ["kvp", "external"]),
@@ -257,20 +272,26 @@ async def seed_demo(progress: Callable[[int, int], None] | None = None, seed: in
         if progress:
             progress(index + 1, total)
     for index, showcase in enumerate(SHOWCASES, start=random_people + 1):
-        await _enrol_showcase(showcase, study, specialists[showcase.specialist], today, now)
+        await _enrol_showcase(showcase, study, specialists[showcase.specialist], today, now, _postal_address(index))
         if progress:
             progress(index, total)
     return study
 
 
 async def _enrol_showcase(
-    showcase: Showcase, study: StudyConfig, specialist: staff.StaffPrincipal, today: dt.date, now: dt.datetime
+    showcase: Showcase,
+    study: StudyConfig,
+    specialist: staff.StaffPrincipal,
+    today: dt.date,
+    now: dt.datetime,
+    postal_address: str,
 ) -> None:
     enrolled_on = today - dt.timedelta(days=showcase.enrolled_days_ago)
     first, last = showcase.name.split(" ", 1)
     entry = EnrolmentInput(
         name=showcase.name,
         email=f"{first.lower()}.{last.lower()}@example.com" if showcase.contact_mode == "email" else None,
+        postal_address=postal_address,
         phone=None,
         language="nb",
         programme="utvidet_oppfolging",
@@ -300,6 +321,15 @@ async def _enrol_showcase(
         )
     if showcase.withdraw:
         await withdraw_participant(enrolled.participant_id, audit.SYSTEM, now - dt.timedelta(days=30))
+    if showcase.form_printed_days_ago is not None:
+        await PaperPrint.insert(
+            PaperPrint(
+                wave=waves[0]["id"],
+                kind="form",
+                printed_by=specialist.id,
+                printed_at=now - dt.timedelta(days=showcase.form_printed_days_ago),
+            )
+        )
 
 
 async def _play_waves(rng: random.Random, participant_id: int, entry: EnrolmentInput, now: dt.datetime) -> float:

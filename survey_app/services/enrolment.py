@@ -23,9 +23,11 @@ from survey_app.services.studies import PROGRAMMES, StudyConfig, study_for_writi
 from survey_app.services.validation import clean_text, normalise_email, parse_iso_date
 
 CONTACT_MODES = ("email", "paper")
+CHOOSE_CONTACT_MODE = N_("Choose e-mail or paper.")
 ENROLMENT_FIELDS = (
     "name",
     "email",
+    "postal_address",
     "phone",
     "language",
     "programme",
@@ -46,6 +48,7 @@ _STUDY_ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 class EnrolmentInput:
     name: str
     email: str | None
+    postal_address: str | None
     phone: str | None
     language: str
     programme: str
@@ -83,14 +86,33 @@ class ContactDetails:
     email: str | None
     phone: str | None
     language: str
+    postal_address: str | None
+    contact_mode: str
+
+
+# What fits the address window of a C5 envelope under the name, in the type the letters use.
+POSTAL_ADDRESS_LINES = 4
+POSTAL_ADDRESS_LINE_LENGTH = 60
+
+
+def clean_postal_address(value: object) -> tuple[str | None, bool]:
+    """The address as lines joined by newlines (each trimmed, empty lines dropped) or None when
+    empty, and whether it fits the envelope's window (at most four lines of 60 characters)."""
+    if not isinstance(value, str):
+        return None, True
+    lines = [clean_text(line, 500) for line in value.replace("\r", "\n").split("\n")]
+    lines = [line for line in lines if line]
+    fits = len(lines) <= POSTAL_ADDRESS_LINES and all(len(line) <= POSTAL_ADDRESS_LINE_LENGTH for line in lines)
+    return ("\n".join(lines) or None), fits
 
 
 def check_contact(
     raw: Mapping[str, object], study: StudyConfig, contact_mode: str, errors: dict[str, str]
 ) -> ContactDetails:
-    """The contact fields of an enrolment or a correction (name, e-mail, phone, language).
-    Problems are added to ``errors`` (field -> English msgid); an e-mail address is needed
-    when the questionnaire goes by e-mail."""
+    """The contact fields of an enrolment or a correction (name, e-mail, postal address, phone,
+    language) for the channel ``contact_mode``. Problems are added to ``errors`` (field ->
+    English msgid); an e-mail address is needed when the questionnaire goes by e-mail, a
+    postal address when it goes on paper."""
     name = clean_text(raw.get("name"), 200)
     if not name:
         errors["name"] = N_("Enter the job seeker's name.")
@@ -100,10 +122,22 @@ def check_contact(
         errors["email"] = N_("Enter a valid e-mail address, such as navn@example.no.")
     elif email is None and contact_mode == "email":
         errors["email"] = N_("An e-mail address is needed when the questionnaire goes by e-mail.")
+    postal_address, fits = clean_postal_address(raw.get("postal_address"))
+    if not fits:
+        errors["postal_address"] = N_("Write the postal address on at most four lines of at most 60 characters.")
+    elif postal_address is None and contact_mode == "paper":
+        errors["postal_address"] = N_("A postal address is needed when the questionnaire goes on paper.")
     language = clean_text(raw.get("language"), 5) or study.languages[0]
     if language not in study.languages:
         errors["language"] = N_("Choose one of the study's languages.")
-    return ContactDetails(name=name, email=email, phone=clean_text(raw.get("phone"), 40) or None, language=language)
+    return ContactDetails(
+        name=name,
+        email=email,
+        phone=clean_text(raw.get("phone"), 40) or None,
+        language=language,
+        postal_address=postal_address,
+        contact_mode=contact_mode,
+    )
 
 
 def check_enrolment(raw: Mapping[str, object], study: StudyConfig, today: dt.date) -> EnrolmentInput:
@@ -115,7 +149,7 @@ def check_enrolment(raw: Mapping[str, object], study: StudyConfig, today: dt.dat
     errors: dict[str, str] = {}
     contact_mode = clean_text(raw.get("contact_mode"), 10)
     if contact_mode not in CONTACT_MODES:
-        errors["contact_mode"] = N_("Choose e-mail or paper.")
+        errors["contact_mode"] = CHOOSE_CONTACT_MODE
     contact = check_contact(raw, study, contact_mode, errors)
 
     programme = clean_text(raw.get("programme"), 40)
@@ -156,6 +190,7 @@ def check_enrolment(raw: Mapping[str, object], study: StudyConfig, today: dt.dat
     return EnrolmentInput(
         name=contact.name,
         email=contact.email,
+        postal_address=contact.postal_address,
         phone=contact.phone,
         language=contact.language,
         programme=programme,
@@ -226,6 +261,7 @@ async def insert_enrolment(
             email=entry.email,
             email_normalised=entry.email.lower() if entry.email else None,
             phone=entry.phone,
+            postal_address=entry.postal_address,
         )
     )
     planned = plan_waves(

@@ -169,6 +169,25 @@ async def cancel_ineligible(now: dt.datetime) -> int:
     return len(rows)
 
 
+async def requeue_paper_invitations(participant_id: int, now: dt.datetime) -> int:
+    """After a switch from paper back to e-mail: invitations cancelled because the person was
+    on paper go back in the queue, due now, for every wave still open (the unique index keeps
+    a wave to one invitation, so a new one could not be written). Returns how many."""
+    rows = await raw_query(
+        f"""
+        UPDATE outgoing_message SET status = 'queued', reason = NULL, due_at = {{now}}, retry_at = NULL,
+            attempts = 0, last_error = NULL
+        WHERE participant = {{participant}} AND kind = 'invitation' AND status = 'cancelled' AND reason = 'paper'
+            AND EXISTS (SELECT 1 FROM wave w JOIN participant p ON p.id = w.participant
+                        WHERE w.id = outgoing_message.wave AND {_SENDABLE})
+        RETURNING id
+        """,
+        now=now,
+        participant=participant_id,
+    )
+    return len(rows)
+
+
 @dataclass(frozen=True)
 class Expired:
     requeued: int

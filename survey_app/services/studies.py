@@ -52,6 +52,8 @@ class StudyConfig:
     contact_email: str
     contact_phone: str
     sender_name: str
+    # Returned paper forms are typed in by two people and compared before they count.
+    double_entry: bool
 
 
 def _config(row: dict) -> StudyConfig:
@@ -72,6 +74,7 @@ def _config(row: dict) -> StudyConfig:
         contact_email=row["contact_email"],
         contact_phone=row["contact_phone"],
         sender_name=row["sender_name"],
+        double_entry=row["double_entry"],
     )
 
 
@@ -142,6 +145,8 @@ class StudyPolicy:
     contact_name: str
     contact_email: str
     contact_phone: str
+    # Returned paper forms typed in by two people and compared (services/paper_entry.py).
+    double_entry: bool
 
 
 POLICY_FIELDS = tuple(field.name for field in dataclasses.fields(StudyPolicy))
@@ -199,6 +204,7 @@ def policy_of(study: StudyConfig) -> StudyPolicy:
         contact_name=study.contact_name,
         contact_email=study.contact_email,
         contact_phone=study.contact_phone,
+        double_entry=study.double_entry,
     )
 
 
@@ -213,6 +219,7 @@ def policy_text(policy: StudyPolicy) -> dict[str, str]:
         "contact_name": policy.contact_name,
         "contact_email": policy.contact_email,
         "contact_phone": policy.contact_phone,
+        "double_entry": "on" if policy.double_entry else "off",
     }
 
 
@@ -235,6 +242,7 @@ def check_policy(raw: Mapping[str, object], study: StudyConfig) -> StudyPolicy:
         "reminder_days": _reminder_days,
         "quiet_hours": _quiet_hours,
         "contact_email": _contact_email,
+        "double_entry": _on_or_off,
         **{name: functools.partial(_one_line, rule=rule) for name, rule in _TEXT_RULES.items()},
     }
     checked: dict[str, object] = {}
@@ -251,6 +259,20 @@ def check_policy(raw: Mapping[str, object], study: StudyConfig) -> StudyPolicy:
     if errors:
         raise InvalidInput({name: errors[name] for name in POLICY_FIELDS if name in errors})
     return StudyPolicy(**checked)
+
+
+DOUBLE_ENTRY_CHOICE = N_("Choose whether paper forms are typed in twice: on or off.")
+
+
+def _on_or_off(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("on", "yes", "true", "1"):
+        return True
+    if text in ("off", "no", "false", "0"):
+        return False
+    raise _Refused(DOUBLE_ENTRY_CHOICE)
 
 
 def _whole_number(value: object, message: str) -> int:
@@ -432,6 +454,7 @@ def _study_columns(policy: StudyPolicy) -> dict:
         Study.contact_name: policy.contact_name,
         Study.contact_email: policy.contact_email,
         Study.contact_phone: policy.contact_phone,
+        Study.double_entry: policy.double_entry,
     }
 
 

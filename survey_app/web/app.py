@@ -25,6 +25,7 @@ from survey_app.web.controllers.enrolment import EnrolmentController
 from survey_app.web.controllers.favicon import favicon
 from survey_app.web.controllers.login import health, home, login, login_form, logout
 from survey_app.web.controllers.outbox import OutboxController
+from survey_app.web.controllers.paper import PaperController
 from survey_app.web.controllers.participant_actions import ParticipantActionsController
 from survey_app.web.controllers.research import ResearchController
 from survey_app.web.controllers.study_settings import StudySettingsController
@@ -79,6 +80,7 @@ def create_app(settings: Settings) -> Litestar:
                     ParticipantActionsController,
                     EnrolmentController,
                     OutboxController,
+                    PaperController,
                     ResearchController,
                     AdminController,
                     StudySettingsController,

@@ -20,7 +20,7 @@ from mestring_cli.main import NO_SCHEMA, parse_now
 from survey_app.mail.outbox import free_port
 from survey_app.services.demo import PEOPLE_PER_SPECIALIST, SHOWCASES
 from tests.conftest import create_postgres_database, drop_postgres_database, postgres_reachable, unavailable
-from tests.helpers import MIGRATION_COUNT
+from tests.helpers import MIGRATION_COUNT, pdf_text
 
 ROOT = Path(__file__).resolve().parents[2]
 COHORT = (
@@ -193,6 +193,38 @@ def test_demo_seed_only_shows_every_wave_state(tmp_path):
     again = mestring("demo", "--seed-only", "--home", str(tmp_path), home=tmp_path)
     assert again.returncode == 0 and "Seeding" not in again.stderr
     assert database.execute("select count(*) from participant").fetchone()[0] == total
+    database.close()
+    _print_the_demos_paper_forms(tmp_path)
+
+
+def _print_the_demos_paper_forms(home: Path) -> None:
+    """``mestring paper-forms`` on the demo: the due forms once, then nothing, then a reprint."""
+    url = {"MESTRING_DATABASE_URL": f"sqlite:///{home / 'var' / 'demo.sqlite3'}"}
+    database = sqlite3.connect(home / "var" / "demo.sqlite3")
+    due = database.execute(
+        "select count(*) from wave w join participant p on p.id = w.participant where p.contact_mode = 'paper' "
+        "and p.status = 'active' and w.status in ('pending', 'in_progress') and w.opens_at <= datetime('now') "
+        "and w.closes_at > datetime('now') and not exists (select 1 from paper_print pp where pp.wave = w.id)"
+    ).fetchone()[0]
+    assert due >= 1  # Marit Post's T1 at least
+    out = home / "forms.pdf"
+    printed = mestring("paper-forms", "--due", "--out", str(out), home=home, **url)
+    assert printed.returncode == 0, printed.stderr
+    assert f"Wrote {due} form(s)" in printed.stderr and f"Laying out forms: {due}/{due}" in printed.stderr
+    assert "Marit Post" in pdf_text(out.read_bytes())
+    nothing = mestring("paper-forms", "--due", "--out", str(home / "none.pdf"), home=home, **url)
+    assert nothing.returncode == 0 and "Nothing is due" in nothing.stderr and not (home / "none.pdf").exists()
+    study_id, wave = database.execute(
+        "select p.study_id, w.label from paper_print pp join wave w on w.id = pp.wave "
+        "join participant p on p.id = w.participant order by pp.id limit 1"
+    ).fetchone()
+    again = mestring("paper-forms", "--study-id", study_id, "--wave", wave, "--out", str(out), home=home, **url)
+    assert again.returncode == 0 and "reprinted" in again.stderr, again.stderr
+    reminders = mestring("paper-forms", "--reminders", "--out", str(home / "letters.pdf"), home=home, **url)
+    assert reminders.returncode == 0 and "reminder letter(s)" in reminders.stderr, reminders.stderr
+    assert "Nils Brevik" in pdf_text((home / "letters.pdf").read_bytes())
+    kinds = database.execute("select kind, reprint, count(*) from paper_print group by kind, reprint").fetchall()
+    assert sorted(kinds) == sorted([("form", 0, due + 1), ("form", 1, 1), ("reminder", 0, 1)])
 
 
 @pytest.mark.parametrize("value", ["mysql://x/y", "sqlite://", "postgresql://app@db:notaport/mestring"])

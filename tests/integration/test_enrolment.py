@@ -103,9 +103,41 @@ async def test_bad_enrolment_input_names_the_field(db, changes, field):
 
 async def test_norwegian_dates_and_paper_without_email_are_accepted(db):
     study = await current_study()
-    entry = check_enrolment(_raw(consent_date="20.11.2026", email="", contact_mode="paper"), study, OSLO_TODAY)
+    entry = check_enrolment(
+        _raw(consent_date="20.11.2026", email="", contact_mode="paper", postal_address=" Sjøgata 4 \r\n\n9008 Tromsø "),
+        study,
+        OSLO_TODAY,
+    )
     assert entry.consent_date == dt.date(2026, 11, 20) and entry.email is None
     assert entry.enrolled_on == OSLO_TODAY
+    assert entry.postal_address == "Sjøgata 4\n9008 Tromsø"
+
+
+@pytest.mark.parametrize(
+    "address, message",
+    [
+        ("", "A postal address is needed when the questionnaire goes on paper."),
+        (" \n ", "A postal address is needed when the questionnaire goes on paper."),
+        ("a\nb\nc\nd\ne", "Write the postal address on at most four lines of at most 60 characters."),
+        ("x" * 61, "Write the postal address on at most four lines of at most 60 characters."),
+    ],
+)
+async def test_paper_needs_a_postal_address_that_fits_the_envelope(db, address, message):
+    study = await current_study()
+    with pytest.raises(InvalidInput) as caught:
+        check_enrolment(_raw(email="", contact_mode="paper", postal_address=address), study, OSLO_TODAY)
+    assert caught.value.errors == {"postal_address": message}
+
+
+async def test_a_paper_enrolment_keeps_its_address_with_the_identifying_data(db):
+    specialist = await make_staff("spes@example.no")
+    enrolled = await enrol_person(
+        specialist, email=None, contact_mode="paper", postal_address="Elvegata 2\n3015 Drammen"
+    )
+    identity = await ParticipantIdentity.select(ParticipantIdentity.postal_address).first()
+    assert identity["postal_address"] == "Elvegata 2\n3015 Drammen"
+    assert await Participant.exists().where(Participant.id == enrolled.participant_id)
+    assert "Elvegata" not in str(await AuditEvent.select())
 
 
 async def test_an_address_already_in_ones_own_caseload_is_refused_and_writes_nothing(db):
@@ -126,10 +158,11 @@ async def test_the_oldest_plausible_dates_are_accepted(db):
     assert (entry.enrolled_on, entry.consent_date) == (dt.date(2021, 11, 23), dt.date(2020, 11, 23))
 
 
-COHORT = """name;email;language;programme;contact_mode;consent_date;consent_version;specialist_email;enrolled_on
-Anne Berg;anne@example.no;nb;utvidet_oppfolging;email;2025-01-31;1.0;spes@example.no;2025-01-31
-Per Dahl;;en;kvp;paper;02.03.2025;1.0;spes@example.no;2025-03-02
-Ola Vik;ola@example.no;nn;external;email;2026-11-01;1.0;spes@example.no;2026-11-01
+COHORT = """\
+name;email;language;programme;contact_mode;consent_date;consent_version;specialist_email;enrolled_on;postal_address
+Anne Berg;anne@example.no;nb;utvidet_oppfolging;email;2025-01-31;1.0;spes@example.no;2025-01-31;
+Per Dahl;;en;kvp;paper;02.03.2025;1.0;spes@example.no;2025-03-02;Storgata 1 0155 Oslo
+Ola Vik;ola@example.no;nn;external;email;2026-11-01;1.0;spes@example.no;2026-11-01;
 """
 
 

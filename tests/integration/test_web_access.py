@@ -36,7 +36,7 @@ async def test_every_route_is_either_public_or_guarded_by_roles(db):
 
 
 # (The outbox exists only with MESTRING_SMTP_URL=outbox: or in the demo: see test_outbox.py.)
-STAFF_PAGES = ["/caseload", "/enrol", "/research", "/admin", "/admin/study"]
+STAFF_PAGES = ["/caseload", "/enrol", "/paper", "/research", "/admin", "/admin/study"]
 
 
 async def test_anonymous_visitors_are_sent_to_login_and_the_api_says_401(client):
@@ -52,9 +52,9 @@ async def test_anonymous_visitors_are_sent_to_login_and_the_api_says_401(client)
 @pytest.mark.parametrize(
     "role, allowed",
     [
-        ("specialist", {"/caseload", "/enrol"}),
+        ("specialist", {"/caseload", "/enrol", "/paper"}),
         ("researcher", {"/research"}),
-        ("admin", {"/research", "/admin", "/admin/study"}),
+        ("admin", {"/paper", "/research", "/admin", "/admin/study"}),
     ],
 )
 async def test_roles_open_only_their_pages(client, role, allowed):

@@ -3,6 +3,7 @@ language, the study ID and wave on every page, the name only on the cover letter
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 
@@ -99,3 +100,58 @@ def test_a_form_needs_its_languages_texts_and_at_least_one_form():
         paper_forms_pdf([_form("7K3Q-9PXA", "T1", "nn")], INSTRUMENT, TEXTS, "forms")
     with pytest.raises(ValueError, match="no forms"):
         paper_forms_pdf([], INSTRUMENT, TEXTS, "forms")
+
+
+def test_a_letter_without_its_questionnaire_is_the_letter_page_with_the_header():
+    form = PaperForm(
+        "7K3Q-9PXA", "T2", "nb", (NAME, STREET, "0155 Oslo"), ("Kjære deltaker,", "Husk å svare."), questionnaire=False
+    )
+    pages = _pages(paper_forms_pdf([form], INSTRUMENT, TEXTS, "reminders"))
+    assert len(pages) == 1
+    texts = TEXTS["nb"]
+    assert f"{texts.study_id}: 7K3Q-9PXA {texts.wave}: T2" in pages[0] and form.code in pages[0]
+    assert NAME in pages[0] and STREET in pages[0] and "Husk å svare." in pages[0]
+    assert texts.title not in pages[0]
+    for item in INSTRUMENT.items_for_wave("T2"):
+        assert " ".join(item.label("nb").split()) not in pages[0], item.id
+    # The same form with its questionnaire has the questions on the following pages.
+    full = _pages(paper_forms_pdf([dataclasses.replace(form, questionnaire=True)], INSTRUMENT, TEXTS, "forms"))
+    assert len(full) > 1 and texts.title in full[1]
+
+
+def test_progress_counts_the_forms_up_to_the_last():
+    forms = [_form(f"ID{index:02d}-TEST", f"T{index % 4 + 1}", ("nb", "en")[index % 2]) for index in range(5)]
+    forms[2] = dataclasses.replace(forms[2], questionnaire=False)
+    calls = []
+    paper_forms_pdf(forms, INSTRUMENT, TEXTS, "forms", progress=lambda done, total: calls.append((done, total)))
+    assert calls and calls[-1] == (5, 5)
+    assert {total for _, total in calls} == {5}
+    done = [count for count, _ in calls]
+    assert done == sorted(done) and done[0] >= 0
+    assert len(set(done)) >= 3  # reported as the forms are laid out, not only at the end
+
+
+def test_a_mixed_batch_keeps_each_page_with_its_form_and_each_form_on_its_own_pages():
+    # One form after the other in one build: every page's header and page number belong to the
+    # form the page is part of, and each form has the pages it has when printed alone.
+    forms = [
+        _form("AAAA-0001", "T1", "nb"),
+        dataclasses.replace(_form("BBBB-0002", "T2", "en"), questionnaire=False),
+        _form("CCCC-0003", "T3", "en"),
+        dataclasses.replace(_form("DDDD-0004", "T4", "nb"), questionnaire=False),
+        _form("EEEE-0005", "T4", "nb"),
+    ]
+    alone = [len(_pages(paper_forms_pdf([form], INSTRUMENT, TEXTS, "forms"))) for form in forms]
+    content = paper_forms_pdf(forms, INSTRUMENT, TEXTS, "Paper forms, batch")
+    pages = _pages(content)
+    assert len(pages) == sum(alone)
+    expected = [(form, number) for form, count in zip(forms, alone, strict=True) for number in range(1, count + 1)]
+    for index, (page, (form, number)) in enumerate(zip(pages, expected, strict=True)):
+        texts = TEXTS[form.language]
+        assert f"{texts.study_id}: {form.study_id} {texts.wave}: {form.wave}" in page, index
+        assert re.search(rf"\b{texts.page} {number}(?!\d)", page), index
+        assert (NAME in page) == (number == 1), index
+        others = [other.study_id for other in forms if other is not form]
+        assert not any(other in page for other in others), index
+    metadata = PdfReader(io.BytesIO(content)).metadata
+    assert metadata.title == "Paper forms, batch" and metadata.author

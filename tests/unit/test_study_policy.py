@@ -28,6 +28,7 @@ STUDY = StudyConfig(
     contact_email="",
     contact_phone="",
     sender_name="",
+    double_entry=True,
 )
 
 
@@ -48,7 +49,20 @@ def test_fields_not_given_keep_the_studys_values():
         contact_name="",
         contact_email="",
         contact_phone="",
+        double_entry=True,
     )
+
+
+@pytest.mark.parametrize(
+    "value, expected", [("on", True), ("OFF", False), (" yes ", True), ("0", False), (False, False), (True, True)]
+)
+def test_double_entry_is_on_or_off(value, expected):
+    assert check_policy({"double_entry": value}, STUDY).double_entry is expected
+
+
+@pytest.mark.parametrize("value", ["", "maybe", "2", "på"])
+def test_double_entry_refuses_anything_else(value):
+    assert list(refused({"double_entry": value})) == ["double_entry"]
 
 
 @pytest.mark.parametrize(
@@ -198,6 +212,7 @@ def test_every_problem_is_reported_at_once_in_the_forms_order():
             "sender_name": "a\nb",
             "contact_name": "x" * 300,
             "contact_email": "@",
+            "double_entry": "maybe",
         }
     )
     assert list(errors) == list(POLICY_FIELDS)
@@ -207,9 +222,12 @@ def test_every_problem_is_reported_at_once_in_the_forms_order():
     offsets=st.lists(st.integers(1, 60), min_size=3, max_size=3, unique=True).map(lambda xs: (0, *sorted(xs))),
     window=st.integers(1, 365),
     hours=st.tuples(st.integers(0, 23), st.integers(0, 23)),
+    double_entry=st.booleans(),
     data=st.data(),
 )
-def test_the_text_a_form_shows_reads_back_as_the_same_policy(offsets, window, hours, data):
+def test_the_text_a_form_shows_reads_back_as_the_same_policy(offsets, window, hours, double_entry, data):
     days = data.draw(st.lists(st.integers(1, window - 1), max_size=5, unique=True).map(sorted)) if window > 1 else []
-    policy = StudyPolicy(offsets, window, tuple(days), hours, "Prosjekt", "Pia", "pia@example.no", "22 00 00 00")
+    policy = StudyPolicy(
+        offsets, window, tuple(days), hours, "Prosjekt", "Pia", "pia@example.no", "22 00 00 00", double_entry
+    )
     assert check_policy(policy_text(policy), STUDY) == policy

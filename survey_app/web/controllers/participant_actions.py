@@ -21,6 +21,7 @@ from survey_app.services.access import NOT_IN_CASELOAD, visible_participant_id
 from survey_app.services.answering import withdraw_participant
 from survey_app.services.caseload import participant_detail
 from survey_app.services.contact_details import contact_details, correct_contact
+from survey_app.services.enrolment import CONTACT_MODES
 from survey_app.services.errors import Conflict, InvalidInput, NotFound
 from survey_app.services.message_history import message_history
 from survey_app.services.message_requests import Requested, send_again, send_reminder_now
@@ -30,6 +31,8 @@ from survey_app.services.withdrawal import reinstate, withdrawal_of
 from survey_app.web.auth import roles
 from survey_app.web.flash import redirect_with, take, typed_again
 from survey_app.web.rendering import current_user, page
+
+CONTACT_FIELDS = ("name", "email", "postal_address", "phone", "language", "contact_mode")
 
 
 def _participant_page(study_id: str) -> str:
@@ -139,14 +142,17 @@ class ParticipantActionsController(Controller):
         values = kept.get("values") or {
             "name": current.name,
             "email": current.email or "",
+            "postal_address": current.postal_address or "",
             "phone": current.phone or "",
             "language": current.language,
+            "contact_mode": current.contact_mode,
         }
         return page(
             request,
             "staff/contact.html",
             study_id=study_id,
             study=study,
+            contact_modes=CONTACT_MODES,
             values=values,
             errors=kept.get("errors", {}),
         )
@@ -154,14 +160,16 @@ class ParticipantActionsController(Controller):
     @post("/contact", name="participant-contact")
     async def contact_submit(self, request: Request, study_id: FromPath[str]) -> Redirect:
         form = await request.form()
-        values = {field: typed_again(form.get(field)) for field in ("name", "email", "phone", "language")}
+        values = {field: typed_again(form.get(field)) for field in CONTACT_FIELDS}
         try:
             changed = await correct_contact(current_user(request), study_id, values)
         except InvalidInput as exc:
             return await redirect_with(
                 request, f"/caseload/{study_id}/contact", {"values": values, "errors": exc.errors}
             )
-        return await _done(request, study_id, {"done": "contact", "changed": list(changed)})
+        return await _done(
+            request, study_id, {"done": "contact", "changed": list(changed), "contact_mode": values["contact_mode"]}
+        )
 
     @post("/move", name="participant-move")
     async def move(self, request: Request, study_id: FromPath[str]) -> Redirect:

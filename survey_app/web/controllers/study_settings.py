@@ -76,6 +76,9 @@ class StudySettingsController(Controller):
         form = await request.form()
         values = {name: str(form.get(name, "")) for name in FORM_FIELDS}
         raw = {**values, "quiet_hours": (values["quiet_hours_start"], values["quiet_hours_end"])}
+        # Radio buttons send nothing when none is chosen: the setting then stays as it is.
+        if not values["double_entry"]:
+            raw["double_entry"] = None
         try:
             change = await update_policy(study.id, raw, audit.Actor.staff(current_user(request).id))
         except InvalidInput as exc:
