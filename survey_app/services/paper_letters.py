@@ -76,11 +76,12 @@ def letter_paragraphs(
     }
     deadline = format_long_date(last_answer_day(wave.closes_at, study.timezone), language)
     contact = [part for part in (study.contact_name, study.contact_email, study.contact_phone) if part]
+    intro, ask = (FORM_INTRO, FORM_DEADLINE) if kind == "form" else (REMINDER_INTRO, REMINDER_DEADLINE)
     return (
         format_long_date(now, language),
         _("Hello {name},").format(name=name),
-        _(FORM_INTRO if kind == "form" else REMINDER_INTRO).format(**position),
-        _(FORM_DEADLINE if kind == "form" else REMINDER_DEADLINE).format(deadline=deadline),
+        _(intro).format(**position),
+        _(ask).format(deadline=deadline),
         _(WITHDRAW),
         _("Questions about the study? Contact {contact}.").format(contact=format_list(contact, language))
         if contact

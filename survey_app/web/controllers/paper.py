@@ -63,6 +63,7 @@ def entry_fields(items: Sequence[Item], form: Mapping[str, Sequence[str]]) -> di
 def _pdf(printed: Printed, name: str) -> Response[bytes]:
     return Response(
         printed.pdf,
+        status_code=200,
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{name}-{format_date(utcnow())}.pdf"'},
     )
